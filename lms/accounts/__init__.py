@@ -1,0 +1,1 @@
+"""Users, roles, jabatan, passwords, server-side sessions, CSRF and login throttling."""

@@ -1,0 +1,153 @@
+"""create_app(): middleware, error pages, routers and static files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope as ASGIScope
+
+from lms import i18n
+from lms.accounts import sessions
+from lms.config import Settings, get_settings
+from lms.cookies import LANG_COOKIE, ONE_YEAR, set_csrf_cookie
+from lms.db import Database, make_engine
+from lms.deps import SAFE_METHODS, CSRFFailed, Forbidden, LoginRequired, login_url
+from lms.templating import STATIC_DIR, render
+
+log = logging.getLogger("lms")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class CachedStatic(StaticFiles):
+    """Static files; versioned URLs (?v=hash) are immutable for a year."""
+
+    async def get_response(self, path: str, scope: ASGIScope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code != 200:
+            return response
+        if b"v=" in scope.get("query_string", b""):
+            response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+        else:
+            response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing request carries the CSRF token (form field or htmx header)."""
+    if request.method in SAFE_METHODS:
+        return
+    token = request.headers.get(sessions.CSRF_HEADER)
+    if not token and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        form = await request.form()
+        value = form.get(sessions.CSRF_FIELD)
+        token = value if isinstance(value, str) else None
+    if not sessions.csrf_valid(get_settings(), request.cookies.get(sessions.CSRF_COOKIE), token):
+        raise CSRFFailed()
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if database is None:
+        database = Database(make_engine(settings.database_url, echo=settings.sql_echo))
+
+    app = FastAPI(
+        title="LMS Koperasi Merah Putih",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.db = database
+    app.state.settings = settings
+
+    @app.middleware("http")
+    async def per_request(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        lang = request.cookies.get(LANG_COOKIE, settings.default_locale)
+        i18n.set_locale(lang)
+        request.state.user = None
+        nonce = request.cookies.get(sessions.CSRF_COOKIE)
+        new_nonce = None
+        if not nonce or len(nonce) > 64:
+            nonce = new_nonce = sessions.new_csrf_nonce()
+        request.state.csrf_nonce = nonce
+        response = await call_next(request)
+        rotated = getattr(request.state, "rotated_csrf_nonce", None)
+        if new_nonce and not rotated and not request.url.path.startswith("/static/"):
+            set_csrf_cookie(response, settings, new_nonce)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "geolocation=(), microphone=(), payment=()"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if settings.https:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if "cache-control" not in headers:
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    _install_error_pages(app)
+
+    from lms.accounts.routes import router as accounts_router
+    from lms.audit.routes import router as audit_router
+    from lms.regions.routes import router as regions_router
+
+    app.include_router(accounts_router)
+    app.include_router(regions_router)
+    app.include_router(audit_router)
+    app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": login_url(exc.next_url)})
+        return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return render(request, "errors/403.html", status_code=403)
+
+    @app.exception_handler(CSRFFailed)
+    async def csrf_failed(request: Request, exc: CSRFFailed) -> Response:
+        return render(request, "errors/csrf.html", status_code=403)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return render(request, "errors/404.html", status_code=404)
+        if exc.status_code == 403:
+            return render(request, "errors/403.html", status_code=403)
+        if exc.status_code == 405:
+            return render(request, "errors/404.html", status_code=405)
+        return render(
+            request, "errors/500.html", {"status": exc.status_code}, status_code=exc.status_code
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        return render(request, "errors/400.html", status_code=400)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render(request, "errors/500.html", {"status": 500}, status_code=500)

@@ -1,0 +1,146 @@
+"""The `lms` command."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+app = typer.Typer(help="LMS Koperasi Merah Putih", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+regions_app = typer.Typer(help="Kode wilayah Kemendagri.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(regions_app, name="regions")
+app.add_typer(users_app, name="users")
+console = Console()
+
+
+def _database():  # type: ignore[no-untyped-def]
+    from lms.config import get_settings
+    from lms.db import Database, make_engine
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        path = settings.database_url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return Database(make_engine(settings.database_url))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration that has not been applied yet."""
+    from lms.migrations import upgrade
+
+    database = _database()
+    upgrade(database.engine)
+    console.print("[green]Skema basis data mutakhir.[/green]")
+
+
+@regions_app.command("load")
+def regions_load() -> None:
+    """Load the 38 provinces, 514 kab/kota, 7,285 kecamatan and 83,762 desa/kelurahan."""
+    from lms.regions.services import load_regions, regions_loaded, total_rows
+
+    database = _database()
+    with database.session(write=True) as session:
+        present = regions_loaded(session)
+        if present >= total_rows():
+            console.print(f"Data wilayah sudah lengkap ({present:,} wilayah).")
+            return
+        with Progress(console=console) as progress:
+            task = progress.add_task("Memuat kode wilayah", total=total_rows(), completed=present)
+            added = load_regions(session, lambda n: progress.advance(task, n))
+        session.commit()
+    console.print(f"[green]{added:,} wilayah dimuat.[/green]")
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Option(help="Full name")],
+    role: Annotated[str, typer.Option(help="peserta, narasumber, pendamping, dinas or admin")],
+    phone: Annotated[str, typer.Option(help="Indonesian phone number")] = "",
+    email: Annotated[str, typer.Option(help="E-mail address")] = "",
+    region: Annotated[str, typer.Option(help="Region code for dinas/pendamping, e.g. 36.03")] = "",
+    password: Annotated[str, typer.Option(help="Initial password (asked if omitted)")] = "",
+) -> None:
+    """Create a user account."""
+    from lms.accounts.services import UserInput, UserInputError, create_user
+
+    if not password:
+        password = getpass.getpass("Kata sandi: ")
+    database = _database()
+    with database.session(write=True) as session:
+        try:
+            user = create_user(
+                session,
+                UserInput(name=name, role=role, password=password, phone=phone, email=email, region_code=region),
+            )
+        except UserInputError as exc:
+            for field, message in exc.errors.items():
+                console.print(f"[red]{field}[/red]: {message}")
+            raise typer.Exit(code=1) from exc
+        session.commit()
+        console.print(f"[green]Akun dibuat[/green]: #{user.id} {user.name} ({user.role})")
+
+
+@app.command()
+def demo(
+    password: Annotated[str, typer.Option(help="Password of every demo account")] = "bimtek2025",
+) -> None:
+    """Load the Kab. Tangerang pilot demo (idempotent) and print the demo logins."""
+    from lms.demo import demo_logins, load_demo
+
+    database = _database()
+    with database.session(write=True) as session:
+        result = load_demo(session, password)
+        session.commit()
+    console.print(
+        f"Demo: {result.koperasi_added} koperasi dan {result.users_added} akun baru "
+        "(yang sudah ada dibiarkan)."
+    )
+    table = Table(title=f"Akun demo (kata sandi: {password})")
+    table.add_column("Masuk dengan")
+    table.add_column("Peran")
+    table.add_column("Keterangan")
+    for login, role, what in demo_logins():
+        table.add_row(login, role, what)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (use PostgreSQL for >1)")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
+    proxy_headers: Annotated[bool, typer.Option(help="Trust X-Forwarded-* from the proxy")] = False,
+) -> None:
+    """Serve the web application."""
+    import uvicorn
+
+    from lms.config import get_settings
+
+    if workers > 1 and get_settings().is_sqlite:
+        console.print("[yellow]Beberapa worker dengan SQLite: gunakan PostgreSQL di produksi.[/yellow]")
+    console.print(f"LMS berjalan di http://{host}:{port}")
+    uvicorn.run(
+        "lms.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips="*" if proxy_headers else None,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    app()

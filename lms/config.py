@@ -1,0 +1,61 @@
+"""Settings read from the environment (LMS_*) and the refusal of unsafe production settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class InsecureSettingsError(RuntimeError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LMS_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'var' / 'lms.db'}")
+    secret_key: str = DEV_SECRET
+    # Cookies get the Secure flag; set behind an https proxy.
+    https: bool = False
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 12
+    default_locale: Literal["id", "en"] = "id"
+    # argon2id cost. The defaults follow the OWASP minimum (19 MiB, t=2): a web worker must stay
+    # under 100 MB while a hall of 116 participants logs in at once.
+    argon2_memory_kib: int = 19_456
+    argon2_time_cost: int = 2
+    # How many password hashes may be computed at once per worker (bounds memory and CPU).
+    argon2_concurrency: int = 2
+    # Login throttling windows; see accounts/throttle.py for the policy.
+    throttle_window_minutes: int = 15
+    throttle_account_ip_failures: int = 5
+    throttle_account_failures: int = 20
+    throttle_ip_failures: int = 100
+    throttle_max_lock_minutes: int = 15
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_insecure_secret(self) -> Settings:
+        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise InsecureSettingsError(
+                "LMS_SECRET_KEY harus diisi string acak minimal 32 karakter di produksi "
+                "(contoh: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

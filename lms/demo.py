@@ -1,0 +1,159 @@
+"""Demo data: the Kab. Tangerang pilot (58 KDKMP, 58 ketua, 58 bendahara) and staff accounts.
+
+Deterministic and idempotent: running it again finds everything by village code, phone or email
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.accounts.models import Jabatan, Role, User
+from lms.accounts.passwords import hash_password
+from lms.regions.models import LEVEL_VILLAGE, Koperasi, Region
+from lms.regions.services import VillageHit, search_villages
+from lms.regions.scope import Scope
+
+KAB_TANGERANG = "36.03"
+KOTA_SERANG = "36.73"
+BANTEN = "36"
+PILOT_SIZE = 58
+SERANG_SIZE = 6
+DEFAULT_PASSWORD = "bimtek2025"
+
+GIVEN = (
+    "Ahmad", "Budi", "Dedi", "Eko", "Fajar", "Hendra", "Iwan", "Joko", "Rudi", "Slamet", "Agus",
+    "Bambang", "Yusuf", "Hasan", "Rahmat", "Asep", "Ujang", "Dadang", "Saepudin", "Nurdin",
+    "Siti", "Sri", "Dewi", "Rina", "Wati", "Yanti", "Nur", "Euis", "Lilis", "Neneng", "Aisyah",
+    "Fitri", "Ratna", "Ika", "Tati", "Imas", "Maesaroh", "Rohmah", "Sumiati", "Halimah",
+)
+FAMILY = (
+    "Hidayat", "Saputra", "Setiawan", "Kurniawan", "Permana", "Wijaya", "Gunawan", "Suryadi",
+    "Rohman", "Sobari", "Mulyana", "Hermawan", "Susanti", "Lestari", "Rahayu", "Maryani",
+    "Nurhayati", "Fauzi", "Ramdani", "Sudrajat", "Hakim", "Jaelani", "Syarifudin", "Mansur",
+)
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    email: str
+    name: str
+    role: Role
+    region_code: str | None
+
+
+STAFF = (
+    StaffAccount("admin@demo.test", "Admin Nasional", Role.ADMIN, None),
+    StaffAccount("dinas.banten@demo.test", "Operator Dinas Koperasi Provinsi Banten", Role.DINAS, BANTEN),
+    StaffAccount("dinas.tangerang@demo.test", "Operator Dinas Koperasi Kab. Tangerang", Role.DINAS, KAB_TANGERANG),
+    StaffAccount("dinas.serang@demo.test", "Operator Dinas Koperasi Kota Serang", Role.DINAS, KOTA_SERANG),
+    StaffAccount("narasumber@demo.test", "Dra. Sri Mulyani Hartati, M.Ak.", Role.NARASUMBER, None),
+    StaffAccount("pendamping.tangerang@demo.test", "Pendamping Kab. Tangerang", Role.PENDAMPING, KAB_TANGERANG),
+)
+
+
+def _spread(villages: list[str], count: int) -> list[str]:
+    """`count` villages spread evenly over the regency (every kecamatan gets some)."""
+    step = len(villages) / count
+    return [villages[int(i * step)] for i in range(count)]
+
+
+def _village_hits(session: Session, codes: list[str]) -> dict[str, VillageHit]:
+    hits: dict[str, VillageHit] = {}
+    for code in codes:
+        found = search_villages(session, code, Scope("national"), limit=1)
+        if found:
+            hits[code] = found[0]
+    return hits
+
+
+@dataclass
+class DemoResult:
+    koperasi_added: int = 0
+    users_added: int = 0
+
+
+def load_demo(session: Session, password: str = DEFAULT_PASSWORD) -> DemoResult:
+    result = DemoResult()
+    password_hash = hash_password(password)
+    rng = random.Random(2025)
+
+    def person_name() -> str:
+        return f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
+
+    regions = {
+        KAB_TANGERANG: (PILOT_SIZE, "0812-1000-{:04d}", "0812-2000-{:04d}"),
+        KOTA_SERANG: (SERANG_SIZE, "0812-3000-{:04d}", "0812-4000-{:04d}"),
+    }
+    for regency, (size, ketua_phone, bendahara_phone) in regions.items():
+        codes = list(
+            session.scalars(
+                select(Region.code)
+                .where(Region.regency_code == regency, Region.level == LEVEL_VILLAGE)
+                .order_by(Region.code)
+            )
+        )
+        if not codes:
+            raise RuntimeError("Data wilayah belum dimuat: jalankan `lms regions load` dulu.")
+        chosen = _spread(codes, size)
+        hits = _village_hits(session, chosen)
+        for index, code in enumerate(chosen, start=1):
+            hit = hits[code]
+            koperasi = session.scalar(select(Koperasi).where(Koperasi.village_code == code))
+            if koperasi is None:
+                koperasi = Koperasi(
+                    name=hit.default_koperasi_name,
+                    village_code=code,
+                    province_code=code[:2],
+                    regency_code=code[:5],
+                )
+                session.add(koperasi)
+                session.flush()
+                result.koperasi_added += 1
+            for jabatan, pattern in ((Jabatan.KETUA, ketua_phone), (Jabatan.BENDAHARA, bendahara_phone)):
+                name = person_name()  # drawn every time so names stay stable across runs
+                phone = "+62" + pattern.format(index).replace("-", "")[1:]
+                if session.scalar(select(User.id).where(User.phone == phone)) is not None:
+                    continue
+                session.add(
+                    User(
+                        name=name,
+                        phone=phone,
+                        password_hash=password_hash,
+                        role=Role.PESERTA,
+                        koperasi_id=koperasi.id,
+                        jabatan=jabatan,
+                        province_code=koperasi.province_code,
+                        regency_code=koperasi.regency_code,
+                    )
+                )
+                result.users_added += 1
+    for staff in STAFF:
+        if session.scalar(select(User.id).where(User.email == staff.email)) is not None:
+            continue
+        session.add(
+            User(
+                name=staff.name,
+                email=staff.email,
+                password_hash=password_hash,
+                role=staff.role,
+                region_code=staff.region_code,
+                province_code=staff.region_code[:2] if staff.region_code else None,
+                regency_code=staff.region_code if staff.region_code and len(staff.region_code) == 5 else None,
+            )
+        )
+        result.users_added += 1
+    session.flush()
+    return result
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(login, role, what it shows) for the README and `make run`."""
+    rows = [(s.email, s.role.value, s.name) for s in STAFF]
+    rows.append(("0812-1000-0001", "peserta", "Ketua koperasi percontohan no. 1, Kab. Tangerang"))
+    rows.append(("0812-2000-0001", "peserta", "Bendahara koperasi percontohan no. 1, Kab. Tangerang"))
+    return rows

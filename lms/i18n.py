@@ -1,0 +1,100 @@
+"""Translations (Indonesian source, English catalogue), rupiah, dates and Indonesian time zones.
+
+The catalogue is read from its .po file at start-up (no compiled .mo in the repository, no build
+step). The current locale lives in a context variable set per request.
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("id", "en")
+LocaleCode = Literal["id", "en"]
+LOCALE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+_current: ContextVar[str] = ContextVar("lms_locale", default="id")
+
+TIMEZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+# Provinces in central (WITA) and eastern (WIT) Indonesian time; the rest are WIB.
+_WITA_PROVINCES = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96"}
+
+
+@lru_cache
+def translations(locale: str) -> NullTranslations:
+    if locale == "id":
+        return NullTranslations()
+    po = resources.files("lms").joinpath("locale", locale, "LC_MESSAGES", "messages.po")
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale if locale in LOCALES else "id")
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str) -> str:
+    return translations(get_locale()).ugettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(get_locale()).ungettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 (marks a string for extraction, translated later)
+    return message
+
+
+def format_rupiah(amount: int) -> str:
+    """12500000 -> 'Rp12.500.000' (Indonesian grouping in both languages: it is a rupiah sum)."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise TypeError("rupiah amounts are whole int rupiah")
+    text = format_decimal(abs(amount), locale="id", group_separator=True)
+    return f"-Rp{text}" if amount < 0 else f"Rp{text}"
+
+
+def format_date(value: date | datetime, tz: str | None = None) -> str:
+    if isinstance(value, datetime) and tz:
+        value = value.astimezone(ZoneInfo(TIMEZONES[tz]))
+    return babel_format_date(value, format="d MMMM y", locale=Locale.parse(get_locale()))
+
+
+def format_datetime(value: datetime, tz: str = "WIB") -> str:
+    """'22 September 2025 09.00 WIB'."""
+    local = value.astimezone(ZoneInfo(TIMEZONES[tz]))
+    day = babel_format_date(local, format="d MMMM y", locale=Locale.parse(get_locale()))
+    return f"{day} {babel_format_time(local, format='HH.mm', locale='id')} {tz}"
+
+
+def timezone_for_region(code: str) -> str:
+    province = code[:2]
+    if province in _WIT_PROVINCES:
+        return "WIT"
+    if province in _WITA_PROVINCES:
+        return "WITA"
+    return "WIB"
+
+
+def format_number(value: int) -> str:
+    return format_decimal(value, locale=get_locale())

@@ -1,0 +1,1 @@
+"""Kemendagri region codes, the koperasi registry and the one region-scoping function."""

@@ -1,0 +1,68 @@
+/* Small progressive enhancements; every page works without this file. */
+(function () {
+  "use strict";
+  var toast = document.getElementById("pesan");
+  var hideTimer = null;
+  function say(text) {
+    if (!toast) return;
+    toast.textContent = text;
+    toast.hidden = false;
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(function () { toast.hidden = true; }, 6000);
+  }
+  var lang = document.documentElement.lang;
+  var msg = lang === "en"
+    ? { offline: "No connection. What you typed is kept on this device; try again when the signal returns.",
+        error: "The request failed. What you typed is still here; please try again." }
+    : { offline: "Tidak ada koneksi. Isian Anda tetap tersimpan di perangkat ini; coba lagi saat sinyal kembali.",
+        error: "Permintaan gagal. Isian Anda masih ada; silakan coba lagi." };
+
+  document.addEventListener("htmx:sendError", function () { say(msg.offline); });
+  // A form answered with 400 carries its own messages in Indonesian: swap them in place.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.xhr && e.detail.xhr.status === 400) { e.detail.shouldSwap = true; e.detail.isError = false; }
+  });
+  document.addEventListener("htmx:responseError", function () { say(msg.error); });
+
+  /* Drafts: what a person types into a form marked data-draft survives a reload or a lost
+     connection. Passwords are never stored. The page after a successful save names the draft
+     to clear in <meta name="draft-clear">. */
+  var store = null;
+  try { store = window.localStorage; } catch (err) { store = null; }
+  function key(form) { return "draft:" + form.getAttribute("data-draft"); }
+  document.querySelectorAll('meta[name="draft-clear"]').forEach(function (m) {
+    if (store) store.removeItem("draft:" + m.content);
+  });
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.type !== "password" && el.type !== "hidden" && el.type !== "submit" && el.name !== "csrf_token";
+    });
+  }
+  document.querySelectorAll("form[data-draft]").forEach(function (form) {
+    if (!store) return;
+    var saved = null;
+    try { saved = JSON.parse(store.getItem(key(form)) || "null"); } catch (err) { saved = null; }
+    if (saved) {
+      fields(form).forEach(function (el) {
+        if (saved[el.name] !== undefined && !el.value) el.value = saved[el.name];
+      });
+    }
+    form.addEventListener("input", function () {
+      var data = {};
+      fields(form).forEach(function (el) { if (el.value) data[el.name] = el.value; });
+      store.setItem(key(form), JSON.stringify(data));
+    });
+  });
+
+  /* Village picker: choosing a result fills the hidden code and a default koperasi name. */
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (!el || el.name !== "pick") return;
+    var code = document.getElementById("village-code");
+    var picked = document.getElementById("picked");
+    var name = document.getElementById("f-name");
+    if (code) code.value = el.value;
+    if (picked) { picked.textContent = el.getAttribute("data-label") + " · " + el.value; picked.hidden = false; }
+    if (name && !name.value) name.value = el.getAttribute("data-default-name");
+  });
+})();
