@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="LMS Koperasi Merah Putih",
         docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # the read API (and its schema) comes with the dashboard
         dependencies=[Depends(csrf_protect)],
     )
     app.state.db = database

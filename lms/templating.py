@@ -79,6 +79,9 @@ def environment() -> Environment:
         angka=i18n.format_number,
         phone=display_phone,
     )
+    # Form and pager macros are globals, so they also work when only one block is rendered.
+    macros = env.get_template("_macros.html").module
+    env.globals.update(field=macros.field, pager=macros.pager)  # type: ignore[attr-defined]
     return env
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from lms import i18n
@@ -257,10 +257,16 @@ def user_list(
     if peran in Role._value2member_map_:
         stmt = stmt.where(User.role == peran)
     if q.strip():
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(
-            func.lower(User.name).like(like) | User.phone.like(like) | User.email.like(like)
-        )
+        term = q.strip().lower()
+        digits = "".join(ch for ch in term if ch.isdigit())
+        conditions = [
+            func.lower(User.name).contains(term, autoescape=True),
+            User.email.contains(term, autoescape=True),
+        ]
+        if len(digits) >= 4:
+            # People type 0812..., phones are stored as +62812...
+            conditions.append(User.phone.contains(digits.removeprefix("0"), autoescape=True))
+        stmt = stmt.where(or_(*conditions))
     stmt = stmt.options(joinedload(User.koperasi)).order_by(User.name, User.id)
     result: Page[User] = paginate(session, stmt, page, PAGE_SIZE)
     return render(
@@ -289,9 +295,20 @@ def _user_form_context(session: Session, user: User, scope: Scope) -> dict[str, 
 
 
 @router.get("/pengguna/baru")
-def user_new(request: Request, session: SessionDep, user: Manager, scope: ScopeDep) -> Response:
+def user_new(
+    request: Request,
+    session: SessionDep,
+    user: Manager,
+    scope: ScopeDep,
+    koperasi_id: Annotated[int | None, Query()] = None,
+) -> Response:
     context = _user_form_context(session, user, scope)
-    context.update(values={"role": Role.PESERTA}, errors={})
+    values: dict[str, object] = {"role": Role.PESERTA}
+    koperasi = session.get(Koperasi, koperasi_id) if koperasi_id else None
+    if koperasi is not None and scope.allows(koperasi.province_code, koperasi.regency_code):
+        values["koperasi_id"] = koperasi.id
+        context["koperasi"] = koperasi
+    context.update(values=values, errors={})
     return render(request, "users/new.html", context)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lms.accounts.models import Jabatan, Role, User
+from lms.accounts.services import jabatan_label
 from lms.audit.services import changes, record
 from lms.deps import Manager, ScopeDep, SessionDep, Staff, client_ip
 from lms.pagination import Page, paginate
@@ -97,12 +98,12 @@ def koperasi_list(
     )
     stmt = scoped(stmt, scope, Koperasi)
     if q.strip():
-        like = f"%{services.normalise_name(q)}%"
+        term = services.normalise_name(q)
         stmt = stmt.where(
             or_(
-                func.lower(Koperasi.name).like(like),
-                Region.search_name.like(like),
-                district.search_name.like(like),
+                func.lower(Koperasi.name).contains(term, autoescape=True),
+                Region.search_name.contains(term, autoescape=True),
+                district.search_name.contains(term, autoescape=True),
             )
         )
     stmt = stmt.order_by(Koperasi.regency_code, district.name, Region.name)
@@ -214,7 +215,7 @@ def koperasi_detail(
         select(User).where(User.koperasi_id == koperasi.id).order_by(User.jabatan, User.name)
     ).all()
     present = {o.jabatan for o in officials}
-    missing = [j for j in (Jabatan.KETUA, Jabatan.BENDAHARA) if j not in present]
+    missing = [jabatan_label(j) for j in (Jabatan.KETUA, Jabatan.BENDAHARA) if j not in present]
     return render_page(
         request,
         "regions/koperasi_detail.html",

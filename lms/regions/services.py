@@ -147,19 +147,18 @@ def search_villages(session: Session, query: str, scope: Scope, limit: int = 15)
     else:
         tokens = [t for t in re.split(r"[,\s]+", normalise_name(query)) if t]
         for token in tokens:
-            like = f"%{token}%"
             stmt = stmt.where(
                 or_(
-                    Region.search_name.like(like),
-                    district.search_name.like(like),
-                    regency.search_name.like(like),
+                    Region.search_name.contains(token, autoescape=True),
+                    district.search_name.contains(token, autoescape=True),
+                    regency.search_name.contains(token, autoescape=True),
                 )
             )
         first = tokens[0]
         rank = case(
             (Region.search_name == first, 0),
             (Region.search_name.startswith(first, autoescape=True), 1),
-            (Region.search_name.like(f"%{first}%"), 2),
+            (Region.search_name.contains(first, autoescape=True), 2),
             else_=3,
         )
         stmt = stmt.order_by(rank, Region.name, Region.code)

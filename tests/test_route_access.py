@@ -1,0 +1,199 @@
+"""Walks every registered route as every role and as an operator of another region.
+
+A route added later is covered without touching this file, except that it must be classified in
+ACCESS below (the test fails until it is), and a new kind of path parameter must be taught to
+`fill_path`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from lms.accounts.models import Jabatan, Role, User
+from lms.audit.services import record
+from lms.regions.models import Koperasi
+from lms.regions.services import koperasi_snapshot
+from tests.conftest import csrf_for, login
+from tests.factories import BANTEN, KAB_TANGERANG, KOTA_SERANG, KoperasiFactory, UserFactory
+
+MARK = "ZZSERANGDATA"  # in every Kota Serang name; searches use QUERY, a prefix of it
+QUERY = "ZZSERANG"
+PUBLIC = {("GET", "/"), ("GET", "/masuk"), ("POST", "/masuk"), ("POST", "/bahasa")}
+ANY_USER = {"peserta", "narasumber", "pendamping", "dinas", "admin"}
+STAFF = {"narasumber", "pendamping", "dinas", "admin"}
+REGIONAL = {"pendamping", "dinas", "admin"}
+MANAGERS = {"dinas", "admin"}
+# Which roles may use each route (beyond the region check, which applies to all of them).
+ACCESS: dict[tuple[str, str], set[str]] = {
+    ("POST", "/keluar"): ANY_USER,
+    ("GET", "/beranda"): ANY_USER,
+    ("GET", "/akun"): ANY_USER,
+    ("POST", "/akun/sandi"): ANY_USER,
+    ("GET", "/wilayah"): STAFF,
+    ("GET", "/wilayah/desa"): MANAGERS,
+    ("GET", "/koperasi"): STAFF,
+    ("GET", "/koperasi/baru"): MANAGERS,
+    ("POST", "/koperasi/baru"): MANAGERS,
+    ("GET", "/koperasi/{koperasi_id}"): STAFF,
+    ("GET", "/koperasi/{koperasi_id}/ubah"): MANAGERS,
+    ("POST", "/koperasi/{koperasi_id}/ubah"): MANAGERS,
+    ("GET", "/pengguna"): MANAGERS,
+    ("GET", "/pengguna/baru"): MANAGERS,
+    ("POST", "/pengguna/baru"): MANAGERS,
+    ("GET", "/pengguna/{user_id}"): MANAGERS,
+    ("POST", "/pengguna/{user_id}/status"): MANAGERS,
+    ("GET", "/audit"): MANAGERS,
+}
+
+
+def _walk(routes, prefix: str = ""):  # type: ignore[no-untyped-def]
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix, route
+        elif hasattr(route, "original_router"):  # an included router (FastAPI >= 0.120)
+            context = getattr(route, "include_context", None)
+            yield from _walk(route.original_router.routes, prefix + getattr(context, "prefix", ""))
+
+
+def all_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    found = []
+    for prefix, route in _walk(app.routes):
+        for method in sorted(route.methods - {"HEAD"}):
+            found.append((method, prefix + route.path))
+    assert len(found) >= len(ACCESS), "the route walker lost routes"
+    return found
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    tgr = KoperasiFactory(regency=KAB_TANGERANG, name="Koperasi Desa Merah Putih Uji Tangerang")
+    srg = KoperasiFactory(regency=KOTA_SERANG, name=f"Koperasi Kelurahan Merah Putih {MARK}")
+    people = {
+        "admin": UserFactory.staff(Role.ADMIN),
+        "dinas_tgr": UserFactory.staff(Role.DINAS, KAB_TANGERANG),
+        "dinas_srg": UserFactory.staff(Role.DINAS, KOTA_SERANG),
+        "dinas_banten": UserFactory.staff(Role.DINAS, BANTEN),
+        "pendamping_tgr": UserFactory.staff(Role.PENDAMPING, KAB_TANGERANG),
+        "narasumber": UserFactory.staff(Role.NARASUMBER),
+        "peserta_tgr": UserFactory.peserta(tgr, Jabatan.KETUA),
+        "peserta_srg": UserFactory.peserta(srg, Jabatan.BENDAHARA, name=f"Bendahara {MARK}"),
+    }
+    record(
+        db,
+        actor=people["dinas_srg"],
+        action="koperasi.update",
+        entity_type="koperasi",
+        entity_id=srg.id,
+        after={"name": f"{MARK} audit"},
+        region_code=srg.village_code,
+    )
+    db.flush()
+    return {"tgr": tgr, "srg": srg, **people}
+
+
+def fill_path(path: str, world) -> str:  # type: ignore[no-untyped-def]
+    """Every path parameter points at an object of Kota Serang."""
+    values = {"koperasi_id": world["srg"].id, "user_id": world["peserta_srg"].id}
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"teach tests/test_route_access.py about path parameter {name!r}"
+        return str(values[name])
+
+    return re.sub(r"{(\w+)}", sub, path)
+
+
+def request(client: TestClient, method: str, path: str, **params: str):  # type: ignore[no-untyped-def]
+    if method == "GET":
+        return client.get(path, params=params)
+    return client.post(path, data={"csrf_token": csrf_for(client), **params})
+
+
+def test_every_route_is_classified(app):
+    routes = set(all_routes(app))
+    unclassified = routes - PUBLIC - set(ACCESS)
+    assert not unclassified, f"classify these routes in ACCESS: {sorted(unclassified)}"
+    assert not (set(ACCESS) - routes), "ACCESS names routes that no longer exist"
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(app, client, world):
+    for method, path in all_routes(app):
+        if (method, path) in PUBLIC:
+            continue
+        response = request(client, method, fill_path(path, world))
+        assert response.status_code == 303, (method, path, response.status_code)
+        assert response.headers["location"].startswith("/masuk"), (method, path)
+
+
+@pytest.mark.parametrize(
+    "who", ["admin", "dinas_tgr", "dinas_banten", "pendamping_tgr", "narasumber", "peserta_tgr"]
+)
+def test_roles_outside_a_route_are_refused(app, client, world, who):
+    user: User = world[who]
+    login(client, user)
+    for method, path in all_routes(app):
+        if (method, path) in PUBLIC or method == "POST" and path == "/keluar":
+            continue
+        if user.role in ACCESS[(method, path)]:
+            continue
+        response = request(client, method, fill_path(path, world))
+        assert response.status_code == 403, (who, method, path, response.status_code)
+        assert "Akses ditolak" in response.text
+
+
+def test_a_kabupaten_operator_never_sees_or_changes_another_region(app, client, world, db):
+    login(client, world["dinas_tgr"])
+    before = koperasi_snapshot(world["srg"])
+    for method, path in all_routes(app):
+        if (method, path) in PUBLIC or path == "/keluar":
+            continue
+        filled = fill_path(path, world)
+        if filled != path:
+            # A foreign object does not exist for this operator.
+            response = request(client, method, filled, name="Diubah", village_code=world["tgr"].village_code)
+            assert response.status_code in (403, 404), (method, path, response.status_code)
+        elif method == "GET":
+            for params in ({}, {"q": QUERY}, {"q": "Serang"}):
+                response = request(client, method, path, **params)
+                assert response.status_code == 200, (method, path, response.status_code)
+                assert MARK not in response.text, (method, path, params)
+    db.expire_all()
+    assert koperasi_snapshot(db.get(Koperasi, world["srg"].id)) == before
+    assert db.get(User, world["peserta_srg"].id).is_active
+
+
+def test_a_kabupaten_operator_cannot_place_data_in_another_region(client, world, db):
+    login(client, world["dinas_tgr"])
+    serang_village = "36.73.01.1001"
+    response = request(client, "POST", "/koperasi/baru", name="Koperasi Titipan", village_code=serang_village)
+    assert response.status_code == 400
+    assert "di luar wilayah kerja Anda" in response.text
+    response = request(
+        client, "POST", "/pengguna/baru",
+        name="Orang Titipan", role="peserta", phone="0812-5555-0101", password="sandi-awal-1",
+        koperasi_id=str(world["srg"].id), jabatan="ketua",
+    )
+    assert response.status_code == 400
+    assert db.scalar(select(User).where(User.name == "Orang Titipan")) is None
+
+
+def test_the_province_operator_sees_both_kabupaten(client, world):
+    login(client, world["dinas_banten"])
+    for koperasi in (world["tgr"], world["srg"]):
+        assert client.get(f"/koperasi/{koperasi.id}").status_code == 200
+    listing = client.get("/koperasi", params={"q": "Uji Tangerang"}).text
+    assert "Uji Tangerang" in listing
+    assert MARK in client.get("/koperasi", params={"q": QUERY}).text
+    assert MARK in client.get("/audit").text
+
+
+def test_the_serang_operator_sees_its_own_data(client, world):
+    login(client, world["dinas_srg"])
+    assert client.get(f"/koperasi/{world['srg'].id}").status_code == 200
+    assert client.get(f"/koperasi/{world['tgr'].id}").status_code == 404
+    assert client.get(f"/pengguna/{world['peserta_tgr'].id}").status_code == 404
