@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
@@ -63,8 +65,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is None:
         database = Database(make_engine(settings.database_url, echo=settings.sql_echo))
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Fewer threads than AnyIO's 40: each may hold a database connection and page cache.
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
     app = FastAPI(
         title="LMS Koperasi Merah Putih",
+        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # the read API (and its schema) comes with the dashboard

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+
+from lms.db import Database
 
 app = typer.Typer(help="LMS Koperasi Merah Putih", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -19,11 +22,12 @@ app.add_typer(db_app, name="db")
 app.add_typer(regions_app, name="regions")
 app.add_typer(users_app, name="users")
 console = Console()
+DEFAULT_PASSWORD = "bimtek2025"  # noqa: S105 (the published demo password; see lms/demo.py)
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     from lms.config import get_settings
-    from lms.db import Database, make_engine
+    from lms.db import make_engine
 
     settings = get_settings()
     if settings.is_sqlite:
@@ -80,7 +84,14 @@ def users_create(
         try:
             user = create_user(
                 session,
-                UserInput(name=name, role=role, password=password, phone=phone, email=email, region_code=region),
+                UserInput(
+                    name=name,
+                    role=role,
+                    password=password,
+                    phone=phone,
+                    email=email,
+                    region_code=region,
+                ),
             )
         except UserInputError as exc:
             for field, message in exc.errors.items():
@@ -92,7 +103,9 @@ def users_create(
 
 @app.command()
 def demo(
-    password: Annotated[str, typer.Option(help="Password of every demo account")] = "bimtek2025",
+    password: Annotated[
+        str, typer.Option(help="Password of every demo account")
+    ] = DEFAULT_PASSWORD,
 ) -> None:
     """Load the Kab. Tangerang pilot demo (idempotent) and print the demo logins."""
     from lms.demo import demo_logins, load_demo
@@ -123,23 +136,24 @@ def serve(
     proxy_headers: Annotated[bool, typer.Option(help="Trust X-Forwarded-* from the proxy")] = False,
 ) -> None:
     """Serve the web application."""
-    import uvicorn
-
     from lms.config import get_settings
 
     if workers > 1 and get_settings().is_sqlite:
-        console.print("[yellow]Beberapa worker dengan SQLite: gunakan PostgreSQL di produksi.[/yellow]")
+        console.print(
+            "[yellow]Beberapa worker dengan SQLite: gunakan PostgreSQL di produksi.[/yellow]"
+        )
     console.print(f"LMS berjalan di http://{host}:{port}")
-    uvicorn.run(
-        "lms.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips="*" if proxy_headers else None,
-        access_log=False,
-    )
+    args = [sys.executable, "-m", "uvicorn", "lms.asgi:app", "--host", host, "--port", str(port)]
+    args += ["--workers", str(workers), "--no-access-log"]
+    if reload:
+        args.append("--reload")
+    if proxy_headers:
+        args += ["--proxy-headers", "--forwarded-allow-ips", "*"]
+    else:
+        args.append("--no-proxy-headers")
+    sys.stdout.flush()
+    # The worker starts as a fresh process: it carries none of the CLI's imports.
+    os.execv(sys.executable, args)  # noqa: S606 (our own interpreter, fixed arguments)
 
 
 if __name__ == "__main__":

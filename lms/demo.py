@@ -15,26 +15,83 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import Jabatan, Role, User
 from lms.accounts.passwords import hash_password
 from lms.regions.models import LEVEL_VILLAGE, Koperasi, Region
-from lms.regions.services import VillageHit, search_villages
 from lms.regions.scope import Scope
+from lms.regions.services import VillageHit, search_villages
 
 KAB_TANGERANG = "36.03"
 KOTA_SERANG = "36.73"
 BANTEN = "36"
 PILOT_SIZE = 58
 SERANG_SIZE = 6
-DEFAULT_PASSWORD = "bimtek2025"
+DEFAULT_PASSWORD = "bimtek2025"  # noqa: S105 (published demo password, printed by `lms demo`)
 
 GIVEN = (
-    "Ahmad", "Budi", "Dedi", "Eko", "Fajar", "Hendra", "Iwan", "Joko", "Rudi", "Slamet", "Agus",
-    "Bambang", "Yusuf", "Hasan", "Rahmat", "Asep", "Ujang", "Dadang", "Saepudin", "Nurdin",
-    "Siti", "Sri", "Dewi", "Rina", "Wati", "Yanti", "Nur", "Euis", "Lilis", "Neneng", "Aisyah",
-    "Fitri", "Ratna", "Ika", "Tati", "Imas", "Maesaroh", "Rohmah", "Sumiati", "Halimah",
+    "Ahmad",
+    "Budi",
+    "Dedi",
+    "Eko",
+    "Fajar",
+    "Hendra",
+    "Iwan",
+    "Joko",
+    "Rudi",
+    "Slamet",
+    "Agus",
+    "Bambang",
+    "Yusuf",
+    "Hasan",
+    "Rahmat",
+    "Asep",
+    "Ujang",
+    "Dadang",
+    "Saepudin",
+    "Nurdin",
+    "Siti",
+    "Sri",
+    "Dewi",
+    "Rina",
+    "Wati",
+    "Yanti",
+    "Nur",
+    "Euis",
+    "Lilis",
+    "Neneng",
+    "Aisyah",
+    "Fitri",
+    "Ratna",
+    "Ika",
+    "Tati",
+    "Imas",
+    "Maesaroh",
+    "Rohmah",
+    "Sumiati",
+    "Halimah",
 )
 FAMILY = (
-    "Hidayat", "Saputra", "Setiawan", "Kurniawan", "Permana", "Wijaya", "Gunawan", "Suryadi",
-    "Rohman", "Sobari", "Mulyana", "Hermawan", "Susanti", "Lestari", "Rahayu", "Maryani",
-    "Nurhayati", "Fauzi", "Ramdani", "Sudrajat", "Hakim", "Jaelani", "Syarifudin", "Mansur",
+    "Hidayat",
+    "Saputra",
+    "Setiawan",
+    "Kurniawan",
+    "Permana",
+    "Wijaya",
+    "Gunawan",
+    "Suryadi",
+    "Rohman",
+    "Sobari",
+    "Mulyana",
+    "Hermawan",
+    "Susanti",
+    "Lestari",
+    "Rahayu",
+    "Maryani",
+    "Nurhayati",
+    "Fauzi",
+    "Ramdani",
+    "Sudrajat",
+    "Hakim",
+    "Jaelani",
+    "Syarifudin",
+    "Mansur",
 )
 
 
@@ -48,11 +105,25 @@ class StaffAccount:
 
 STAFF = (
     StaffAccount("admin@demo.test", "Admin Nasional", Role.ADMIN, None),
-    StaffAccount("dinas.banten@demo.test", "Operator Dinas Koperasi Provinsi Banten", Role.DINAS, BANTEN),
-    StaffAccount("dinas.tangerang@demo.test", "Operator Dinas Koperasi Kab. Tangerang", Role.DINAS, KAB_TANGERANG),
-    StaffAccount("dinas.serang@demo.test", "Operator Dinas Koperasi Kota Serang", Role.DINAS, KOTA_SERANG),
+    StaffAccount(
+        "dinas.banten@demo.test", "Operator Dinas Koperasi Provinsi Banten", Role.DINAS, BANTEN
+    ),
+    StaffAccount(
+        "dinas.tangerang@demo.test",
+        "Operator Dinas Koperasi Kab. Tangerang",
+        Role.DINAS,
+        KAB_TANGERANG,
+    ),
+    StaffAccount(
+        "dinas.serang@demo.test", "Operator Dinas Koperasi Kota Serang", Role.DINAS, KOTA_SERANG
+    ),
     StaffAccount("narasumber@demo.test", "Dra. Sri Mulyani Hartati, M.Ak.", Role.NARASUMBER, None),
-    StaffAccount("pendamping.tangerang@demo.test", "Pendamping Kab. Tangerang", Role.PENDAMPING, KAB_TANGERANG),
+    StaffAccount(
+        "pendamping.tangerang@demo.test",
+        "Pendamping Kab. Tangerang",
+        Role.PENDAMPING,
+        KAB_TANGERANG,
+    ),
 )
 
 
@@ -114,7 +185,10 @@ def load_demo(session: Session, password: str = DEFAULT_PASSWORD) -> DemoResult:
                 session.add(koperasi)
                 session.flush()
                 result.koperasi_added += 1
-            for jabatan, pattern in ((Jabatan.KETUA, ketua_phone), (Jabatan.BENDAHARA, bendahara_phone)):
+            for jabatan, pattern in (
+                (Jabatan.KETUA, ketua_phone),
+                (Jabatan.BENDAHARA, bendahara_phone),
+            ):
                 name = person_name()  # drawn every time so names stay stable across runs
                 phone = "+62" + pattern.format(index).replace("-", "")[1:]
                 if session.scalar(select(User.id).where(User.phone == phone)) is not None:
@@ -143,7 +217,9 @@ def load_demo(session: Session, password: str = DEFAULT_PASSWORD) -> DemoResult:
                 role=staff.role,
                 region_code=staff.region_code,
                 province_code=staff.region_code[:2] if staff.region_code else None,
-                regency_code=staff.region_code if staff.region_code and len(staff.region_code) == 5 else None,
+                regency_code=staff.region_code
+                if staff.region_code and len(staff.region_code) == 5
+                else None,
             )
         )
         result.users_added += 1
@@ -155,5 +231,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
     """(login, role, what it shows) for the README and `make run`."""
     rows = [(s.email, s.role.value, s.name) for s in STAFF]
     rows.append(("0812-1000-0001", "peserta", "Ketua koperasi percontohan no. 1, Kab. Tangerang"))
-    rows.append(("0812-2000-0001", "peserta", "Bendahara koperasi percontohan no. 1, Kab. Tangerang"))
+    rows.append(
+        ("0812-2000-0001", "peserta", "Bendahara koperasi percontohan no. 1, Kab. Tangerang")
+    )
     return rows

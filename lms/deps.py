@@ -18,16 +18,16 @@ from lms.regions.scope import Scope
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class LoginRequired(Exception):  # noqa: N818 (a control-flow signal, handled as a redirect)
+class LoginRequired(Exception):
     def __init__(self, next_url: str) -> None:
         self.next_url = next_url
 
 
-class Forbidden(Exception):  # noqa: N818
+class Forbidden(Exception):
     pass
 
 
-class CSRFFailed(Exception):  # noqa: N818
+class CSRFFailed(Exception):
     pass
 
 

@@ -62,7 +62,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(get_locale()).ungettext(singular, plural, n)
 
 
-def N_(message: str) -> str:  # noqa: N802 (marks a string for extraction, translated later)
+def N_(message: str) -> str:
     return message
 
 
@@ -84,7 +84,13 @@ def format_datetime(value: datetime, tz: str = "WIB") -> str:
     """'22 September 2025 09.00 WIB'."""
     local = value.astimezone(ZoneInfo(TIMEZONES[tz]))
     day = babel_format_date(local, format="d MMMM y", locale=Locale.parse(get_locale()))
-    return f"{day} {babel_format_time(local, format='HH.mm', locale='id')} {tz}"
+    return f"{day} {format_time(value, tz)}"
+
+
+def format_time(value: datetime, tz: str = "WIB") -> str:
+    """'10.42 WIB'."""
+    local = value.astimezone(ZoneInfo(TIMEZONES[tz]))
+    return f"{babel_format_time(local, format='HH.mm', locale='id')} {tz}"
 
 
 def timezone_for_region(code: str) -> str:

@@ -40,9 +40,10 @@ class Page(Generic[T]):
 
 
 def paginate(session: Session, stmt: Select[Any], number: int, size: int) -> Page[Any]:
-    total = session.scalar(
-        select(func.count()).select_from(stmt.order_by(None).options().subquery())
-    ) or 0
+    total = (
+        session.scalar(select(func.count()).select_from(stmt.order_by(None).options().subquery()))
+        or 0
+    )
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
     items = list(session.scalars(stmt.limit(size).offset((number - 1) * size)).unique())

@@ -79,7 +79,9 @@ class UserFactory(Base):
     is_active = True
 
     @classmethod
-    def peserta(cls, koperasi: Koperasi, jabatan: Jabatan = Jabatan.KETUA, **kwargs: object) -> User:
+    def peserta(
+        cls, koperasi: Koperasi, jabatan: Jabatan = Jabatan.KETUA, **kwargs: object
+    ) -> User:
         return cls(
             koperasi_id=koperasi.id,
             jabatan=jabatan,

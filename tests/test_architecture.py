@@ -25,4 +25,6 @@ def test_libraries_are_pure(library):
             else:
                 continue
             for name in names:
-                assert name.split(".")[0] not in FORBIDDEN, f"{path.relative_to(ROOT)} imports {name}"
+                assert name.split(".")[0] not in FORBIDDEN, (
+                    f"{path.relative_to(ROOT)} imports {name}"
+                )

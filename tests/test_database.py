@@ -17,7 +17,9 @@ def test_models_and_migrations_do_not_drift(engine):
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
-    assert diff == [], "models and migrations differ; write a migration:\n" + "\n".join(map(str, diff))
+    assert diff == [], "models and migrations differ; write a migration:\n" + "\n".join(
+        map(str, diff)
+    )
 
 
 def test_schema_is_at_the_latest_migration(engine):
@@ -85,7 +87,14 @@ def test_write_sessions_begin_immediate_so_writers_queue(tmp_path):
 def test_foreign_keys_are_enforced(db):
     from lms.regions.models import Koperasi
 
-    db.add(Koperasi(name="Koperasi Hantu", village_code="99.99.99.9999", province_code="99", regency_code="99.99"))
+    db.add(
+        Koperasi(
+            name="Koperasi Hantu",
+            village_code="99.99.99.9999",
+            province_code="99",
+            regency_code="99.99",
+        )
+    )
     with pytest.raises(IntegrityError):
         db.flush()
     db.rollback()
@@ -96,7 +105,7 @@ def test_naive_datetimes_are_refused(db):
 
     from lms.accounts.models import LoginFailure
 
-    db.add(LoginFailure(account="x", ip="y", created_at=datetime(2025, 1, 1)))  # noqa: DTZ001
+    db.add(LoginFailure(account="x", ip="y", created_at=datetime(2025, 1, 1)))
     with pytest.raises(Exception, match="naive datetime"):
         db.flush()
     db.rollback()

@@ -57,7 +57,9 @@ def test_english_catalogue_is_complete_and_keeps_placeholders():
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        assert sorted(placeholder.findall(ids[0])) == sorted(placeholder.findall(strings[0])), message.id
+        assert sorted(placeholder.findall(ids[0])) == sorted(placeholder.findall(strings[0])), (
+            message.id
+        )
     assert not missing, f"untranslated: {missing[:10]}"
 
 
@@ -72,7 +74,12 @@ def test_every_ui_string_is_in_the_catalogue():
     options = {"lms/**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     found = {
         (m[2] if isinstance(m[2], str) else m[2][0])
-        for m in extract_from_dir(root, method_map, options, keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)})
+        for m in extract_from_dir(
+            root,
+            method_map,
+            options,
+            keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)},
+        )
     }
     path = root / "lms" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:

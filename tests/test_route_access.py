@@ -137,7 +137,7 @@ def test_roles_outside_a_route_are_refused(app, client, world, who):
     user: User = world[who]
     login(client, user)
     for method, path in all_routes(app):
-        if (method, path) in PUBLIC or method == "POST" and path == "/keluar":
+        if (method, path) in PUBLIC or (method == "POST" and path == "/keluar"):
             continue
         if user.role in ACCESS[(method, path)]:
             continue
@@ -155,7 +155,9 @@ def test_a_kabupaten_operator_never_sees_or_changes_another_region(app, client, 
         filled = fill_path(path, world)
         if filled != path:
             # A foreign object does not exist for this operator.
-            response = request(client, method, filled, name="Diubah", village_code=world["tgr"].village_code)
+            response = request(
+                client, method, filled, name="Diubah", village_code=world["tgr"].village_code
+            )
             assert response.status_code in (403, 404), (method, path, response.status_code)
         elif method == "GET":
             for params in ({}, {"q": QUERY}, {"q": "Serang"}):
@@ -170,13 +172,21 @@ def test_a_kabupaten_operator_never_sees_or_changes_another_region(app, client, 
 def test_a_kabupaten_operator_cannot_place_data_in_another_region(client, world, db):
     login(client, world["dinas_tgr"])
     serang_village = "36.73.01.1001"
-    response = request(client, "POST", "/koperasi/baru", name="Koperasi Titipan", village_code=serang_village)
+    response = request(
+        client, "POST", "/koperasi/baru", name="Koperasi Titipan", village_code=serang_village
+    )
     assert response.status_code == 400
     assert "di luar wilayah kerja Anda" in response.text
     response = request(
-        client, "POST", "/pengguna/baru",
-        name="Orang Titipan", role="peserta", phone="0812-5555-0101", password="sandi-awal-1",
-        koperasi_id=str(world["srg"].id), jabatan="ketua",
+        client,
+        "POST",
+        "/pengguna/baru",
+        name="Orang Titipan",
+        role="peserta",
+        phone="0812-5555-0101",
+        password="sandi-awal-1",
+        koperasi_id=str(world["srg"].id),
+        jabatan="ketua",
     )
     assert response.status_code == 400
     assert db.scalar(select(User).where(User.name == "Orang Titipan")) is None

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, joinedload
 from lms import i18n
 from lms.accounts import services, sessions
 from lms.accounts.models import Jabatan, Role, User
-from lms.cookies import LANG_COOKIE, ONE_YEAR, set_csrf_cookie
 from lms.audit.services import record
+from lms.cookies import LANG_COOKIE, ONE_YEAR, set_csrf_cookie
 from lms.db import utcnow
 from lms.deps import (
     CurrentUser,
@@ -74,16 +74,19 @@ def login(
     if result.user is None:
         session.commit()  # keep the failure for the throttle
         status = 400
+        field: str | None = "login"
         if result.retry_at is not None:
-            tz = "WIB"
             minutes = max(1, round((result.retry_at - utcnow()).total_seconds() / 60))
             error = _(
-                "Terlalu banyak percobaan masuk. Coba lagi pukul %(time)s (sekitar %(n)d menit lagi)."
-            ) % {"time": i18n.format_datetime(result.retry_at, tz).split(" ", 3)[3], "n": minutes}
+                "Terlalu banyak percobaan masuk. "
+                "Coba lagi pukul %(time)s (sekitar %(n)d menit lagi)."
+            ) % {
+                "time": i18n.format_time(result.retry_at, settings.default_timezone),
+                "n": minutes,
+            }
             status = 429
-            field = "login"
         else:
-            error, field = result.error, result.field
+            error, field = result.error or "", result.field
         return render(
             request,
             "login.html",
@@ -175,9 +178,9 @@ def home(request: Request, session: SessionDep, user: CurrentUser, scope: ScopeD
         officials: list[User] = []
         if user.koperasi_id:
             koperasi = session.scalar(
-                select(Koperasi).options(joinedload(Koperasi.village)).where(
-                    Koperasi.id == user.koperasi_id
-                )
+                select(Koperasi)
+                .options(joinedload(Koperasi.village))
+                .where(Koperasi.id == user.koperasi_id)
             )
             officials = list(
                 session.scalars(
@@ -195,7 +198,9 @@ def home(request: Request, session: SessionDep, user: CurrentUser, scope: ScopeD
         if scope.level != "none":
             context["summary"] = _region_summary(session, scope)
             context["scope_label"] = (
-                _("Seluruh Indonesia") if scope.is_national else region_label(session, scope.code or "")
+                _("Seluruh Indonesia")
+                if scope.is_national
+                else region_label(session, scope.code or "")
             )
     return render(request, "home.html", context)
 
@@ -430,4 +435,3 @@ def user_set_active(
             sessions.end_all_for(session, person.id)
         session.commit()
     return RedirectResponse(f"/pengguna/{user_id}", status_code=303)
-

@@ -9,7 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.accounts import passwords, throttle
-from lms.accounts.identifiers import IdentifierError, normalise_email, normalise_phone, parse_login_name
+from lms.accounts.identifiers import (
+    IdentifierError,
+    normalise_email,
+    normalise_phone,
+    parse_login_name,
+)
 from lms.accounts.models import Jabatan, Role, User
 from lms.audit.services import record
 from lms.config import Settings
@@ -72,7 +77,9 @@ def find_by_login(session: Session, login: str) -> User | None:
     return session.scalar(select(User).where(column == parsed.value))
 
 
-def _validated(session: Session, data: UserInput, *, existing: User | None = None) -> dict[str, object]:
+def _validated(
+    session: Session, data: UserInput, *, existing: User | None = None
+) -> dict[str, object]:
     errors: dict[str, str] = {}
     values: dict[str, object] = {}
     name = " ".join(data.name.split())
@@ -207,7 +214,9 @@ def authenticate(
     return LoginResult(user=user)
 
 
-def change_password(session: Session, user: User, current: str, new: str, confirm: str) -> dict[str, str]:
+def change_password(
+    session: Session, user: User, current: str, new: str, confirm: str
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not passwords.verify_password(user.password_hash, current):
         errors["current"] = _("Kata sandi lama tidak cocok.")
@@ -217,5 +226,7 @@ def change_password(session: Session, user: User, current: str, new: str, confir
     if errors:
         return errors
     user.password_hash = passwords.hash_password(new)
-    record(session, actor=user, action="user.password_change", entity_type="user", entity_id=user.id)
+    record(
+        session, actor=user, action="user.password_change", entity_type="user", entity_id=user.id
+    )
     return {}

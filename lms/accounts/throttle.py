@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import LoginFailure
@@ -42,7 +42,7 @@ def check(session: Session, settings: Settings, account: str, ip: str) -> Thrott
     since = _window(settings, now)
     cap = timedelta(minutes=settings.throttle_max_lock_minutes)
 
-    def stats(*conditions: object) -> tuple[int, datetime | None]:
+    def stats(*conditions: ColumnElement[bool]) -> tuple[int, datetime | None]:
         row = session.execute(
             select(func.count(), func.max(LoginFailure.created_at)).where(
                 LoginFailure.created_at > since, *conditions

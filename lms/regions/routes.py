@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from lms.accounts.models import Jabatan, Role, User
 from lms.accounts.services import jabatan_label
 from lms.audit.services import changes, record
 from lms.deps import Manager, ScopeDep, SessionDep, Staff, client_ip
-from lms.pagination import Page, paginate
+from lms.pagination import Page
 from lms.regions import services
 from lms.regions.models import Koperasi, Region
 from lms.regions.scope import Scope, ensure_in_scope, scoped
@@ -60,7 +60,11 @@ def village_options(
 
 
 def render_page(
-    request: Request, template: str, context: dict[str, object], block: str | None, status: int = 200
+    request: Request,
+    template: str,
+    context: dict[str, object],
+    block: str | None,
+    status: int = 200,
 ) -> Response:
     return render(request, template, context, block=block, status_code=status)
 
@@ -75,7 +79,8 @@ def _officials_by_koperasi(session: Session, ids: list[int]) -> dict[int, dict[s
     )
     result: dict[int, dict[str, str]] = {}
     for kid, jabatan, name in rows:
-        result.setdefault(kid, {}).setdefault(jabatan, name)
+        if kid is not None and jabatan is not None:
+            result.setdefault(kid, {}).setdefault(jabatan, name)
     return result
 
 
@@ -111,7 +116,7 @@ def koperasi_list(
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(page, pages)
     rows = session.execute(stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
-    result = Page(
+    result: Page[dict[str, Any]] = Page(
         items=[
             {"koperasi": k, "village": v, "district": d, "regency": services.short_regency(r)}
             for k, v, d, r in rows
@@ -124,7 +129,12 @@ def koperasi_list(
     return render_page(
         request,
         "regions/koperasi_list.html",
-        {"page": result, "q": q, "officials": officials, "can_manage": user.role in (Role.ADMIN, Role.DINAS)},
+        {
+            "page": result,
+            "q": q,
+            "officials": officials,
+            "can_manage": user.role in (Role.ADMIN, Role.DINAS),
+        },
         "results",
     )
 
@@ -169,7 +179,11 @@ def koperasi_create(
             request,
             "regions/koperasi_form.html",
             {
-                "values": {"name": name, "village_code": village_code, "legal_number": legal_number},
+                "values": {
+                    "name": name,
+                    "village_code": village_code,
+                    "legal_number": legal_number,
+                },
                 "errors": exc.errors,
                 "picked": picked,
                 "koperasi": None,
@@ -283,7 +297,11 @@ def koperasi_update(
             request,
             "regions/koperasi_form.html",
             {
-                "values": {"name": name, "village_code": village_code, "legal_number": legal_number},
+                "values": {
+                    "name": name,
+                    "village_code": village_code,
+                    "legal_number": legal_number,
+                },
                 "errors": exc.errors,
                 "picked": picked,
                 "koperasi": koperasi,
@@ -298,7 +316,7 @@ def koperasi_update(
     if new:
         # Officials follow their koperasi into its region.
         session.execute(
-            User.__table__.update()
+            update(User)
             .where(User.koperasi_id == koperasi.id)
             .values(province_code=koperasi.province_code, regency_code=koperasi.regency_code)
         )
@@ -315,4 +333,3 @@ def koperasi_update(
         )
     session.commit()
     return RedirectResponse(f"/koperasi/{koperasi.id}", status_code=303)
-

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from lms.accounts.models import User
 
 Level = Literal["national", "province", "regency", "none"]
-T = TypeVar("T", bound=Select[Any])
+T = TypeVar("T", bound="Select[*tuple[Any, ...]]")
 
 
 class RegionOwned(Protocol):

@@ -29,8 +29,18 @@ FILES = (
     ("districts.csv.gz", LEVEL_DISTRICT, "regency_code"),
     ("villages.csv.gz", LEVEL_VILLAGE, "district_code"),
 )
-EXPECTED_COUNTS = {LEVEL_PROVINCE: 38, LEVEL_REGENCY: 514, LEVEL_DISTRICT: 7285, LEVEL_VILLAGE: 83762}
-CODE_PATTERN = {1: r"\d{2}", 2: r"\d{2}\.\d{2}", 3: r"\d{2}\.\d{2}\.\d{2}", 4: r"\d{2}\.\d{2}\.\d{2}\.\d{4}"}
+EXPECTED_COUNTS = {
+    LEVEL_PROVINCE: 38,
+    LEVEL_REGENCY: 514,
+    LEVEL_DISTRICT: 7285,
+    LEVEL_VILLAGE: 83762,
+}
+CODE_PATTERN = {
+    1: r"\d{2}",
+    2: r"\d{2}\.\d{2}",
+    3: r"\d{2}\.\d{2}\.\d{2}",
+    4: r"\d{2}\.\d{2}\.\d{2}\.\d{4}",
+}
 BATCH = 5000
 
 
@@ -126,7 +136,9 @@ def normalise_code(text: str) -> str | None:
     return ".".join(p for p in parts if p)
 
 
-def search_villages(session: Session, query: str, scope: Scope, limit: int = 15) -> list[VillageHit]:
+def search_villages(
+    session: Session, query: str, scope: Scope, limit: int = 15
+) -> list[VillageHit]:
     """Villages whose name (with kecamatan, kab/kota) or code match; restricted to `scope`."""
     query = query.strip()
     if len(query) < 2:

@@ -24,7 +24,9 @@ def test_login_page_is_indonesian_and_sets_no_session(client):
     assert sessions.SESSION_COOKIE not in response.cookies
 
 
-@pytest.mark.parametrize("typed", ["0812-7700-0001", "6281277000001", "+62 812-7700-0001", "081277000001"])
+@pytest.mark.parametrize(
+    "typed", ["0812-7700-0001", "6281277000001", "+62 812-7700-0001", "081277000001"]
+)
 def test_phone_login_in_any_indonesian_form(client, db, typed):
     UserFactory(phone="+6281277000001")
     response = post(client, "/masuk", {"login": typed, "password": PASSWORD})
@@ -70,7 +72,12 @@ def test_session_cookie_flags_and_new_id_at_login(client, db):
     login(client, user)  # logging in again, even over an open session, makes a new id
     second = client.cookies.get(sessions.SESSION_COOKIE)
     assert first != second and len(second) > 30
-    assert db.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)) == 1
+    assert (
+        db.scalar(
+            select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)
+        )
+        == 1
+    )
 
 
 def test_logout_ends_the_session_on_the_server(client, db):
@@ -78,7 +85,12 @@ def test_logout_ends_the_session_on_the_server(client, db):
     login(client, user)
     token = client.cookies.get(sessions.SESSION_COOKIE)
     assert post(client, "/keluar").status_code == 303
-    assert db.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)) == 0
+    assert (
+        db.scalar(
+            select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)
+        )
+        == 0
+    )
     client.cookies.set(sessions.SESSION_COOKIE, token)  # a stolen copy of the cookie is useless
     response = client.get("/beranda")
     assert response.status_code == 303 and response.headers["location"].startswith("/masuk")
@@ -111,9 +123,15 @@ def test_deactivated_user_cannot_use_an_open_session(client, db):
 
 def test_next_parameter_only_follows_local_paths(client, db):
     user = UserFactory()
-    for target, expected in (("/akun", "/akun"), ("https://jahat.example/", "/beranda"), ("//jahat.example", "/beranda")):
+    for target, expected in (
+        ("/akun", "/akun"),
+        ("https://jahat.example/", "/beranda"),
+        ("//jahat.example", "/beranda"),
+    ):
         client.cookies.clear()
-        response = post(client, "/masuk", {"login": user.phone, "password": PASSWORD, "next": target})
+        response = post(
+            client, "/masuk", {"login": user.phone, "password": PASSWORD, "next": target}
+        )
         assert response.headers["location"] == expected
 
 
@@ -129,7 +147,9 @@ def test_missing_or_wrong_csrf_token_gets_a_403_page(client, db):
     response = client.post("/masuk", data={"login": user.phone, "password": PASSWORD})
     assert response.status_code == 403
     assert "Formulir tidak dapat dikirim" in response.text
-    response = client.post("/masuk", data={"login": user.phone, "password": PASSWORD, "csrf_token": "0" * 64})
+    response = client.post(
+        "/masuk", data={"login": user.phone, "password": PASSWORD, "csrf_token": "0" * 64}
+    )
     assert response.status_code == 403
 
 
@@ -169,11 +189,22 @@ def test_password_change_is_audited_and_ends_other_sessions(client, db, app):
     other = TestClient(app, follow_redirects=False)
     login(other, user)
     login(client, user)
-    response = post(client, "/akun/sandi", {"current": PASSWORD, "new": "sandi-baru-99", "confirm": "sandi-baru-99"})
+    response = post(
+        client,
+        "/akun/sandi",
+        {"current": PASSWORD, "new": "sandi-baru-99", "confirm": "sandi-baru-99"},
+    )
     assert response.status_code == 200
     assert other.get("/beranda").status_code == 303
     assert client.get("/beranda").status_code == 200
-    assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "user.password_change")) == 1
+    assert (
+        db.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "user.password_change")
+        )
+        == 1
+    )
 
 
 def test_stored_session_id_is_a_hash_of_the_cookie(client, db):

@@ -15,9 +15,16 @@ def test_dinas_creates_a_ketua_account_for_a_koperasi(client, db):
     form = client.get("/pengguna/baru", params={"koperasi_id": koperasi.id})
     assert f"Pengurus untuk {koperasi.name}" in form.text
     response = post(
-        client, "/pengguna/baru",
-        {"name": "Siti Rahayu", "role": "peserta", "phone": "0812 3456 7001", "password": "sandi-awal-1",
-         "koperasi_id": str(koperasi.id), "jabatan": "ketua"},
+        client,
+        "/pengguna/baru",
+        {
+            "name": "Siti Rahayu",
+            "role": "peserta",
+            "phone": "0812 3456 7001",
+            "password": "sandi-awal-1",
+            "koperasi_id": str(koperasi.id),
+            "jabatan": "ketua",
+        },
     )
     assert response.status_code == 303
     created = db.scalar(select(User).where(User.phone == "+6281234567001"))
@@ -32,8 +39,15 @@ def test_form_errors_keep_what_was_typed(client, db):
     login(client, UserFactory.staff(Role.DINAS, KAB_TANGERANG))
     UserFactory(phone="+6281234567002")
     response = post(
-        client, "/pengguna/baru",
-        {"name": "Budi", "role": "peserta", "phone": "0812-3456-7002", "email": "bukan-email", "password": "pendek"},
+        client,
+        "/pengguna/baru",
+        {
+            "name": "Budi",
+            "role": "peserta",
+            "phone": "0812-3456-7002",
+            "email": "bukan-email",
+            "password": "pendek",
+        },
     )
     assert response.status_code == 400
     text = response.text
@@ -46,16 +60,34 @@ def test_form_errors_keep_what_was_typed(client, db):
 
 def test_dinas_cannot_create_admins_or_operators(client, db):
     login(client, UserFactory.staff(Role.DINAS, KAB_TANGERANG))
-    response = post(client, "/pengguna/baru", {"name": "Calon Admin", "role": "admin", "email": "a@b.test", "password": "sandi-awal-1"})
+    response = post(
+        client,
+        "/pengguna/baru",
+        {"name": "Calon Admin", "role": "admin", "email": "a@b.test", "password": "sandi-awal-1"},
+    )
     assert response.status_code == 400
     assert "Anda tidak dapat membuat akun dengan peran ini." in response.text
 
 
 def test_admin_creates_a_dinas_operator_with_a_region(client, db):
     login(client, UserFactory.staff(Role.ADMIN))
-    missing = post(client, "/pengguna/baru", {"name": "Operator", "role": "dinas", "email": "op@uji.test", "password": "sandi-awal-1"})
+    missing = post(
+        client,
+        "/pengguna/baru",
+        {"name": "Operator", "role": "dinas", "email": "op@uji.test", "password": "sandi-awal-1"},
+    )
     assert "Pilih provinsi atau kabupaten/kota wilayah kerja." in missing.text
-    ok = post(client, "/pengguna/baru", {"name": "Operator", "role": "dinas", "email": "op@uji.test", "password": "sandi-awal-1", "region_code": KOTA_SERANG})
+    ok = post(
+        client,
+        "/pengguna/baru",
+        {
+            "name": "Operator",
+            "role": "dinas",
+            "email": "op@uji.test",
+            "password": "sandi-awal-1",
+            "region_code": KOTA_SERANG,
+        },
+    )
     assert ok.status_code == 303
     created = db.scalar(select(User).where(User.email == "op@uji.test"))
     assert created.regency_code == KOTA_SERANG and created.province_code == "36"
@@ -84,7 +116,9 @@ def test_user_list_is_scoped_paged_and_has_no_n_plus_one(client, db, count_queri
 
 def test_search_users_by_phone_as_people_type_it(client, db):
     login(client, UserFactory.staff(Role.DINAS, KAB_TANGERANG))
-    UserFactory.peserta(KoperasiFactory(), Jabatan.KETUA, name="Pak Telepon", phone="+6281299887766")
+    UserFactory.peserta(
+        KoperasiFactory(), Jabatan.KETUA, name="Pak Telepon", phone="+6281299887766"
+    )
     assert "Pak Telepon" in client.get("/pengguna", params={"q": "0812-9988"}).text
 
 
@@ -102,7 +136,10 @@ def test_deactivating_ends_sessions_and_is_audited(client, db, app):
     assert not person.is_active
     assert db.scalars(select(UserSession).where(UserSession.user_id == person.id)).all() == []
     assert other.get("/beranda").status_code == 303
-    assert post(other, "/masuk", {"login": person.phone, "password": "sandi-uji-123"}).status_code == 400
+    assert (
+        post(other, "/masuk", {"login": person.phone, "password": "sandi-uji-123"}).status_code
+        == 400
+    )
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "user.deactivate"))
     assert entry.before == {"is_active": True} and entry.after == {"is_active": False}
 
@@ -111,12 +148,30 @@ def test_audit_page_lists_entries_in_a_fixed_number_of_queries(client, db, count
     admin = UserFactory.staff(Role.ADMIN)
     login(client, admin)
     for n in range(3):
-        post(client, "/pengguna/baru", {"name": f"Orang {n}", "role": "peserta", "phone": f"0812-4444-00{n:02d}", "password": "sandi-awal-1"})
+        post(
+            client,
+            "/pengguna/baru",
+            {
+                "name": f"Orang {n}",
+                "role": "peserta",
+                "phone": f"0812-4444-00{n:02d}",
+                "password": "sandi-awal-1",
+            },
+        )
     count_queries.statements.clear()
     client.get("/audit")
     few = count_queries.count
     for n in range(3, 10):
-        post(client, "/pengguna/baru", {"name": f"Orang {n}", "role": "peserta", "phone": f"0812-4444-00{n:02d}", "password": "sandi-awal-1"})
+        post(
+            client,
+            "/pengguna/baru",
+            {
+                "name": f"Orang {n}",
+                "role": "peserta",
+                "phone": f"0812-4444-00{n:02d}",
+                "password": "sandi-awal-1",
+            },
+        )
     count_queries.statements.clear()
     page = client.get("/audit")
     assert count_queries.count == few <= 5

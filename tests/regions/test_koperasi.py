@@ -22,8 +22,13 @@ def test_register_a_koperasi_in_a_village_of_the_region(client, db):
     form = client.get("/koperasi/baru", params={"desa": BOJONG})
     assert "Koperasi Desa Merah Putih Bojong" in form.text
     response = post(
-        client, "/koperasi/baru",
-        {"name": "Koperasi Desa Merah Putih Bojong", "village_code": BOJONG, "legal_number": "AHU-0001234.AH.01.29.TAHUN 2025"},
+        client,
+        "/koperasi/baru",
+        {
+            "name": "Koperasi Desa Merah Putih Bojong",
+            "village_code": BOJONG,
+            "legal_number": "AHU-0001234.AH.01.29.TAHUN 2025",
+        },
     )
     assert response.status_code == 303
     koperasi = db.scalar(select(Koperasi).where(Koperasi.village_code == BOJONG))
@@ -40,11 +45,16 @@ def test_register_a_koperasi_in_a_village_of_the_region(client, db):
 def test_one_koperasi_per_village(client, db):
     operator(client)
     KoperasiFactory(village_code=BOJONG, name="Koperasi Desa Merah Putih Bojong")
-    response = post(client, "/koperasi/baru", {"name": "Koperasi Kedua Bojong", "village_code": BOJONG})
+    response = post(
+        client, "/koperasi/baru", {"name": "Koperasi Kedua Bojong", "village_code": BOJONG}
+    )
     assert response.status_code == 400
     assert "sudah punya koperasi" in response.text
     assert 'value="Koperasi Kedua Bojong"' in response.text  # what was typed is kept
-    assert db.scalar(select(func.count()).select_from(Koperasi).where(Koperasi.village_code == BOJONG)) == 1
+    assert (
+        db.scalar(select(func.count()).select_from(Koperasi).where(Koperasi.village_code == BOJONG))
+        == 1
+    )
 
 
 def test_bad_input_gets_messages_per_field(client, db):
@@ -60,7 +70,8 @@ def test_duplicate_legal_number_is_refused(client, db):
     KoperasiFactory(legal_number="AHU-1")
     other = KoperasiFactory()
     response = post(
-        client, f"/koperasi/{other.id}/ubah",
+        client,
+        f"/koperasi/{other.id}/ubah",
         {"name": other.name, "village_code": other.village_code, "legal_number": "AHU-1"},
     )
     assert response.status_code == 400
@@ -73,7 +84,8 @@ def test_edit_is_audited_with_before_and_after(client, db):
     ketua = UserFactory.peserta(koperasi, Jabatan.KETUA)
     new_village = "36.03.18.2013"
     response = post(
-        client, f"/koperasi/{koperasi.id}/ubah",
+        client,
+        f"/koperasi/{koperasi.id}/ubah",
         {"name": "Koperasi Baru", "village_code": new_village, "legal_number": ""},
     )
     assert response.status_code == 303
@@ -129,7 +141,11 @@ def test_the_village_picker_lists_only_villages_of_the_region(client, db):
 
 def test_province_operator_can_register_in_any_kabupaten_of_the_province(client, db):
     operator(client, BANTEN)
-    response = post(client, "/koperasi/baru", {"name": "Koperasi Kelurahan Merah Putih Cipocok Jaya", "village_code": "36.73.01.1001"})
+    response = post(
+        client,
+        "/koperasi/baru",
+        {"name": "Koperasi Kelurahan Merah Putih Cipocok Jaya", "village_code": "36.73.01.1001"},
+    )
     assert response.status_code == 303
 
 

@@ -9,13 +9,20 @@ from lms.regions.services import load_regions, normalise_code, region_label, sea
 
 def test_all_kemendagri_regions_are_loaded(db):
     counts = dict(db.execute(select(Region.level, func.count()).group_by(Region.level)).all())
-    assert counts == {LEVEL_PROVINCE: 38, LEVEL_REGENCY: 514, LEVEL_DISTRICT: 7285, LEVEL_VILLAGE: 83762}
+    assert counts == {
+        LEVEL_PROVINCE: 38,
+        LEVEL_REGENCY: 514,
+        LEVEL_DISTRICT: 7285,
+        LEVEL_VILLAGE: 83762,
+    }
 
 
 def test_known_checks_from_real_bimtek_reports(db):
     def villages(regency: str) -> int:
         return db.scalar(
-            select(func.count()).where(Region.regency_code == regency, Region.level == LEVEL_VILLAGE)
+            select(func.count()).where(
+                Region.regency_code == regency, Region.level == LEVEL_VILLAGE
+            )
         )
 
     assert villages("35.06") == 344  # Kab. Kediri: 343 desa + 1 kelurahan

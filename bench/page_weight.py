@@ -1,0 +1,65 @@
+"""Bytes on the wire for a page with everything it loads, measured in headless Chromium.
+
+Bars from the brief: the login page at most 30 KB; every other page we ship is reported too.
+Counted: every response's encoded (compressed) body plus headers, with an empty cache.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from playwright.sync_api import Page, sync_playwright
+
+from bench.server import CHROMIUM_ARGS, DEMO_PASSWORD, demo_server
+
+GOALS = {"login": 30 * 1024}
+PAGES = {
+    "home_peserta": ("0812-1000-0001", "/beranda"),
+    "home_dinas": ("dinas.tangerang@demo.test", "/beranda"),
+    "koperasi_list": ("dinas.tangerang@demo.test", "/koperasi"),
+}
+
+
+def _weigh(page: Page, url: str) -> int:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    total = {"bytes": 0}
+
+    def finished(event: dict[str, Any]) -> None:
+        total["bytes"] += int(event.get("encodedDataLength", 0))
+
+    cdp.on("Network.loadingFinished", finished)
+    page.goto(url, wait_until="networkidle")
+    cdp.detach()
+    return total["bytes"]
+
+
+def run() -> dict[str, Any]:
+    figures: dict[str, int] = {}
+    with demo_server() as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 800})
+        page = context.new_page()
+        figures["login"] = _weigh(page, server.url + "/masuk")
+        for name, (login, path) in PAGES.items():
+            context.clear_cookies()
+            page.goto(server.url + "/masuk")
+            page.fill("#f-login", login)
+            page.fill("#f-password", DEMO_PASSWORD)
+            page.click("button.primary")
+            page.wait_for_url("**/beranda")
+            figures[name] = _weigh(page, server.url + path)
+        browser.close()
+    ok = all(figures[k] <= v for k, v in GOALS.items())
+    return {
+        "benchmark": "page_weight",
+        "bytes": figures,
+        "goal_bytes": GOALS,
+        "ok": ok,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run()))

@@ -1,0 +1,91 @@
+"""A real server with the demo data, for benchmarks: fresh database, migrations, regions, demo."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEMO_PASSWORD = "bench-demo-1"
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cli(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "lms.cli", *args], env=env, check=True, capture_output=True
+    )
+
+
+@contextmanager
+def demo_server(workers: int = 1) -> Iterator[Server]:
+    with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
+        env = {
+            **os.environ,
+            "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "LMS_ENV": "test",
+            "LMS_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+        }
+        _cli(env, "db", "upgrade")
+        _cli(env, "regions", "load")
+        _cli(env, "demo", "--password", DEMO_PASSWORD)
+        port = _free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lms.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/masuk", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    process.kill()
+                    raise RuntimeError("the benchmark server did not start") from None
+                time.sleep(0.2)
+        try:
+            yield Server(url=url, process=process, env=env)
+        finally:
+            process.terminate()
+            process.wait(10)
