@@ -66,5 +66,5 @@ def password_problem(password: str, confirm: str | None = None) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("Kata sandi minimal %(n)d karakter.") % {"n": MIN_PASSWORD_LENGTH}
     if confirm is not None and password != confirm:
-        return _("Konfirmasi kata sandi tidak sama.")
+        return _("Kedua kata sandi baru tidak sama.")
     return None

@@ -130,7 +130,7 @@ def _validated(
     if jabatan and jabatan not in Jabatan._value2member_map_:
         errors["jabatan"] = _("Pilih jabatan yang tersedia.")
     if jabatan and koperasi is None:
-        errors["jabatan"] = _("Jabatan hanya dapat diisi bersama koperasinya.")
+        errors["jabatan"] = _("Jabatan hanya dapat diisi jika nomor koperasi juga diisi.")
     if koperasi is not None:
         province, regency = koperasi.province_code, koperasi.regency_code
     values["koperasi_id"] = koperasi.id if koperasi else None
@@ -219,7 +219,7 @@ def change_password(
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not passwords.verify_password(user.password_hash, current):
-        errors["current"] = _("Kata sandi lama tidak cocok.")
+        errors["current"] = _("Kata sandi sekarang salah.")
     problem = passwords.password_problem(new, confirm)
     if problem:
         errors["new"] = problem

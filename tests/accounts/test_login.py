@@ -178,7 +178,7 @@ def test_change_password_errors_are_in_indonesian(client, db):
     login(client, user)
     response = post(client, "/akun/sandi", {"current": "salah", "new": "pendek", "confirm": "beda"})
     assert response.status_code == 400
-    assert "Kata sandi lama tidak cocok." in response.text
+    assert "Kata sandi sekarang salah." in response.text
     assert "Kata sandi minimal 8 karakter." in response.text
 
 

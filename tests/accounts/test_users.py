@@ -13,7 +13,7 @@ def test_dinas_creates_a_ketua_account_for_a_koperasi(client, db):
     koperasi = KoperasiFactory()
     login(client, operator)
     form = client.get("/pengguna/baru", params={"koperasi_id": koperasi.id})
-    assert f"Pengurus untuk {koperasi.name}" in form.text
+    assert f"Akun pengurus {koperasi.name}" in form.text
     response = post(
         client,
         "/pengguna/baru",
