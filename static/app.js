@@ -54,15 +54,16 @@
     });
   });
 
-  /* Village picker: choosing a result fills the hidden code and a default koperasi name. */
+  /* Pickers (village, koperasi): choosing a search result fills a hidden field, shows the
+     choice, and may suggest a default name. */
   document.addEventListener("change", function (e) {
     var el = e.target;
-    if (!el || el.name !== "pick") return;
-    var code = document.getElementById("village-code");
-    var picked = document.getElementById("picked");
+    if (!el || !el.hasAttribute || !el.hasAttribute("data-fill")) return;
+    var target = document.querySelector(el.getAttribute("data-fill"));
+    var shown = document.querySelector(el.getAttribute("data-show"));
     var name = document.getElementById("f-name");
-    if (code) code.value = el.value;
-    if (picked) { picked.textContent = el.getAttribute("data-label") + " · " + el.value; picked.hidden = false; }
-    if (name && !name.value) name.value = el.getAttribute("data-default-name");
+    if (target) target.value = el.value;
+    if (shown) { shown.textContent = el.getAttribute("data-label"); shown.hidden = false; }
+    if (name && !name.value && el.hasAttribute("data-default-name")) name.value = el.getAttribute("data-default-name");
   });
 })();

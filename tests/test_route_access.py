@@ -38,6 +38,7 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("GET", "/wilayah/desa"): MANAGERS,
     ("GET", "/koperasi"): STAFF,
     ("GET", "/koperasi/baru"): MANAGERS,
+    ("GET", "/koperasi/pilih"): MANAGERS,
     ("POST", "/koperasi/baru"): MANAGERS,
     ("GET", "/koperasi/{koperasi_id}"): STAFF,
     ("GET", "/koperasi/{koperasi_id}/ubah"): MANAGERS,

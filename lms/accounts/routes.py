@@ -372,6 +372,9 @@ def user_create(
             session.commit()
             return RedirectResponse(f"/pengguna/{created.id}?baru=1", status_code=303)
     context = _user_form_context(session, user, scope)
+    chosen = session.get(Koperasi, kop_id) if kop_id else None
+    if chosen is not None and scope.allows(chosen.province_code, chosen.regency_code):
+        context["koperasi"] = chosen
     context.update(values=values, errors=errors)
     return render(request, "users/new.html", context, status_code=400)
 

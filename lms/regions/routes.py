@@ -59,6 +59,30 @@ def village_options(
     return render_page(request, "regions/_village_options.html", {"q": q, "hits": hits}, None)
 
 
+@router.get("/koperasi/pilih")
+def koperasi_options(
+    request: Request, session: SessionDep, user: Manager, scope: ScopeDep, q: str = ""
+) -> Response:
+    """The koperasi picker's result list (htmx fragment) for the account form."""
+    term = services.normalise_name(q)
+    hits: list[tuple[Koperasi, str]] = []
+    if len(term) >= 2:
+        stmt = scoped(
+            select(Koperasi, Region.name)
+            .join(Region, Region.code == Koperasi.village_code)
+            .where(
+                or_(
+                    func.lower(Koperasi.name).contains(term, autoescape=True),
+                    Region.search_name.contains(term, autoescape=True),
+                )
+            ),
+            scope,
+            Koperasi,
+        )
+        hits = [(k, v) for k, v in session.execute(stmt.order_by(Koperasi.name).limit(15))]
+    return render_page(request, "regions/_koperasi_options.html", {"q": q, "hits": hits}, None)
+
+
 def render_page(
     request: Request,
     template: str,

@@ -176,3 +176,36 @@ def test_audit_page_lists_entries_in_a_fixed_number_of_queries(client, db, count
     page = client.get("/audit")
     assert count_queries.count == few <= 5
     assert page.text.count("user.create") == 10
+
+
+def test_koperasi_picker_lists_only_the_region(client, db):
+    login(client, UserFactory.staff(Role.DINAS, KAB_TANGERANG))
+    mine = KoperasiFactory(name="Koperasi Desa Merah Putih Sukamaju Uji")
+    theirs = KoperasiFactory(
+        regency=KOTA_SERANG, name="Koperasi Kelurahan Merah Putih Sukamaju Serang"
+    )
+    part = client.get("/koperasi/pilih", params={"q": "sukamaju"}, headers={"HX-Request": "true"})
+    assert f'value="{mine.id}"' in part.text and theirs.name not in part.text
+    nothing = client.get("/koperasi/pilih", params={"q": "zzz-tidak-ada"})
+    assert "Tidak ada koperasi yang cocok" in nothing.text
+
+
+def test_form_shows_the_chosen_koperasi_again_after_an_error(client, db):
+    login(client, UserFactory.staff(Role.DINAS, KAB_TANGERANG))
+    koperasi = KoperasiFactory(name="Koperasi Desa Merah Putih Ingat Saya")
+    response = post(
+        client,
+        "/pengguna/baru",
+        {
+            "name": "",
+            "role": "peserta",
+            "phone": "0812-3456-7003",
+            "password": "sandi-awal-1",
+            "koperasi_id": str(koperasi.id),
+            "jabatan": "bendahara",
+        },
+    )
+    assert response.status_code == 400
+    assert "Isi nama lengkap." in response.text
+    assert "Koperasi Desa Merah Putih Ingat Saya" in response.text
+    assert f'name="koperasi_id" value="{koperasi.id}"' in response.text
