@@ -100,3 +100,19 @@ def test_csrf_cookie_is_set_once_and_httponly(client):
     second = client.get("/masuk")
     assert not any(c.startswith("lms_csrf=") for c in second.headers.get_list("set-cookie"))
     assert csrf_for(client)
+
+
+def test_any_worker_serves_any_request(database, db):
+    """Two app instances (two workers) share nothing but the database and the cookies."""
+    from lms.app import create_app
+    from lms.config import get_settings
+
+    first = TestClient(create_app(get_settings(), database), follow_redirects=False)
+    second = TestClient(create_app(get_settings(), database), follow_redirects=False)
+    user = UserFactory()
+    login(first, user)
+    second.cookies.update(first.cookies)
+    assert second.get("/beranda").status_code == 200
+    # A form rendered by one worker is accepted by the other, and logout there ends it everywhere.
+    assert post(second, "/keluar").status_code == 303
+    assert first.get("/beranda").status_code == 303
