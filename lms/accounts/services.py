@@ -200,6 +200,9 @@ def authenticate(
         return LoginResult(error="throttled", retry_at=blocked.until)
     column = User.email if parsed.kind == "email" else User.phone
     user = session.scalar(select(User).where(column == parsed.value))
+    # End the read transaction before the slow hash: on SQLite a login request's transaction is
+    # a write transaction, and a hall of logins must not queue behind each other's argon2.
+    session.commit()
     if user is None or not user.is_active:
         passwords.burn_verify(password)
         ok = False
