@@ -21,6 +21,7 @@ run: system-deps-run venv-run
 	@mkdir -p var
 	$(BIN)/lms db upgrade
 	$(BIN)/lms regions load
+	$(BIN)/lms courses sync
 	@if [ ! -f var/.demo-loaded ]; then $(BIN)/lms demo && touch var/.demo-loaded; \
 	 else echo "Demo sudah dimuat sebelumnya; jalankan '$(BIN)/lms demo' untuk melihat daftar akun."; fi
 	$(BIN)/lms serve --host $(HOST) --port $(PORT)

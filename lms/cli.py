@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,9 +19,11 @@ app = typer.Typer(help="LMS Koperasi Merah Putih", no_args_is_help=True, add_com
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 regions_app = typer.Typer(help="Kode wilayah Kemendagri.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+courses_app = typer.Typer(help="The Markdown course library.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(regions_app, name="regions")
 app.add_typer(users_app, name="users")
+app.add_typer(courses_app, name="courses")
 console = Console()
 DEFAULT_PASSWORD = "bimtek2025"  # noqa: S105 (the published demo password; see lms/demo.py)
 
@@ -99,6 +102,60 @@ def users_create(
             raise typer.Exit(code=1) from exc
         session.commit()
         console.print(f"[green]Akun dibuat[/green]: #{user.id} {user.name} ({user.role})")
+
+
+@courses_app.command("check")
+def courses_check(
+    path: Annotated[Path, typer.Argument(help="A course folder, or a folder of course folders")],
+) -> None:
+    """Validate course folders; every problem is printed with its file and line."""
+    from courses.loader import load_course, load_library, read_folder
+    from courses.model import CourseError
+
+    if (path / "course.yaml").exists():
+        try:
+            course = load_course(read_folder(path), folder=path.name)
+        except CourseError as exc:
+            for problem in exc.problems:
+                console.print(f"[red]{path / problem.file}:{problem.line}[/red]: {problem.message}")
+            raise typer.Exit(code=1) from exc
+        console.print(
+            f"[green]{course.slug}: {len(course.modules)} modul, versi {course.version}.[/green]"
+        )
+        return
+    courses, problems = load_library(path)
+    for problem in problems:
+        console.print(f"[red]{path / problem.file}:{problem.line}[/red]: {problem.message}")
+    for course in courses:
+        console.print(
+            f"[green]{course.slug}: {len(course.modules)} modul, versi {course.version}.[/green]"
+        )
+    if problems or not courses:
+        if not courses and not problems:
+            console.print(f"[red]Tidak ada folder kursus (course.yaml) di {path}.[/red]")
+        raise typer.Exit(code=1)
+
+
+@courses_app.command("sync")
+def courses_sync(
+    path: Annotated[
+        Path | None, typer.Argument(help="Library folder (default: the shipped one)")
+    ] = None,
+) -> None:
+    """Load the course library into the database; a changed course becomes a new version."""
+    from lms.learning.services import LIBRARY, sync_library
+
+    database = _database()
+    with database.session(write=True) as session:
+        reports, problems = sync_library(session, path or LIBRARY)
+        if problems:
+            for problem in problems:
+                console.print(f"[red]{problem.file}:{problem.line}[/red]: {problem.message}")
+            console.print("[red]Tidak ada yang dimuat: perbaiki masalah di atas dulu.[/red]")
+            raise typer.Exit(code=1)
+        session.commit()
+    for report in reports:
+        console.print(f"{report.slug}: {report.status} (versi {report.number})")
 
 
 @app.command()

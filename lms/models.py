@@ -3,6 +3,30 @@
 from lms.accounts.models import LoginFailure, User, UserSession
 from lms.audit.models import AuditEntry
 from lms.db import Base
+from lms.learning.models import (
+    Course,
+    CourseDraft,
+    CourseFile,
+    CourseModule,
+    CourseVersion,
+    Enrolment,
+    ModuleProgress,
+)
 from lms.regions.models import Koperasi, Region
 
-__all__ = ["AuditEntry", "Base", "Koperasi", "LoginFailure", "Region", "User", "UserSession"]
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Course",
+    "CourseDraft",
+    "CourseFile",
+    "CourseModule",
+    "CourseVersion",
+    "Enrolment",
+    "Koperasi",
+    "LoginFailure",
+    "ModuleProgress",
+    "Region",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,1 @@
+"""Courses in the database: published versions, enrolment, module progress, the reader."""

@@ -1,0 +1,319 @@
+"""Publishing course versions, the library sync, the glossary and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from courses.loader import load_course, read_folder, version_of
+from courses.model import Course as LoadedCourse
+from courses.model import CourseError, Problem
+from courses.render import ModuleRenderer, slugify
+from lms.accounts.models import User
+from lms.audit.services import record
+from lms.db import utcnow
+from lms.learning.models import (
+    Course,
+    CourseFile,
+    CourseModule,
+    CourseVersion,
+    Enrolment,
+    ModuleProgress,
+)
+
+LIBRARY = Path(__file__).resolve().parent.parent.parent / "courses" / "content"
+_renderer: ModuleRenderer | None = None
+
+
+def renderer() -> ModuleRenderer:
+    global _renderer
+    if _renderer is None:
+        _renderer = ModuleRenderer()
+    return _renderer
+
+
+def term_url(term: str) -> str:
+    return f"/istilah#{slugify(term)}"
+
+
+def media_url(course_slug: str, number: int, name: str) -> str:
+    return f"/media/{course_slug}/{number}/{name}"
+
+
+def current_version(session: Session, course: Course) -> CourseVersion | None:
+    if course.current_version_id is None:
+        return None
+    return session.get(CourseVersion, course.current_version_id)
+
+
+def library_terms(session: Session, *, except_course: int | None = None) -> set[str]:
+    """Glossary terms of every published course (other than `except_course`)."""
+    stmt = select(CourseModule.istilah).join(
+        Course, Course.current_version_id == CourseModule.version_id
+    )
+    if except_course is not None:
+        stmt = stmt.where(Course.id != except_course)
+    terms: set[str] = set()
+    for istilah in session.scalars(stmt):
+        terms.update(istilah)
+    return terms
+
+
+def check(session: Session, files: Mapping[str, bytes], course: Course | None) -> LoadedCourse:
+    """Validate files as a course of this library (raises CourseError)."""
+    terms = library_terms(session, except_course=course.id if course else None)
+    return load_course(files, known_terms=terms, folder=course.slug if course else None)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: CourseVersion
+    created: bool
+
+
+def publish(
+    session: Session,
+    files: Mapping[str, bytes],
+    *,
+    actor: User | None,
+    note: str | None = None,
+    course: Course | None = None,
+) -> PublishResult:
+    """Turn a course's files into its new current version, all or nothing.
+
+    Raises CourseError with every problem; then nothing is written and the previous version
+    stays current. Publishing identical files again creates nothing.
+    """
+    loaded = check(session, files, course)
+    if course is None:
+        course = session.scalar(select(Course).where(Course.slug == loaded.slug))
+    if course is None:
+        course = Course(slug=loaded.slug, created_by_id=actor.id if actor else None)
+        session.add(course)
+        session.flush()
+    elif course.slug != loaded.slug:
+        raise CourseError([Problem("course.yaml", 1, f"slug harus tetap {course.slug!r}.")])
+    existing = session.scalar(
+        select(CourseVersion).where(
+            CourseVersion.course_id == course.id, CourseVersion.version == loaded.version
+        )
+    )
+    if existing is not None:
+        if course.current_version_id != existing.id:
+            course.current_version_id = existing.id
+            _audit_publish(session, actor, course, existing, note, restored=True)
+            return PublishResult(existing, True)
+        return PublishResult(existing, False)
+    number = (
+        session.scalar(
+            select(func.max(CourseVersion.number)).where(CourseVersion.course_id == course.id)
+        )
+        or 0
+    ) + 1
+    version = CourseVersion(
+        course_id=course.id,
+        number=number,
+        version=loaded.version,
+        title=loaded.title,
+        summary=loaded.summary,
+        audience=list(loaded.audience),
+        hours_jp=loaded.hours_jp,
+        completion_modules=loaded.completion.modules,
+        sources=list(loaded.sources),
+        module_count=len(loaded.modules),
+        minutes=loaded.minutes,
+        note=note,
+        created_by_id=actor.id if actor else None,
+    )
+    session.add(version)
+    session.flush()
+    for position, module in enumerate(loaded.modules, start=1):
+        rendered = renderer().render(
+            module.body,
+            image_url=lambda name: media_url(loaded.slug, number, name),
+            term_url=term_url,
+        )
+        session.add(
+            CourseModule(
+                version_id=version.id,
+                position=position,
+                slug=module.slug,
+                title=module.title,
+                summary=module.summary,
+                minutes=module.minutes,
+                key_terms=list(module.key_terms),
+                istilah=module.istilah,
+                html=rendered.html,
+                toc=[{"level": h.level, "id": h.id, "text": h.text} for h in rendered.toc],
+            )
+        )
+    for path, data in sorted(files.items()):
+        session.add(CourseFile(version_id=version.id, path=path, data=data))
+    course.current_version_id = version.id
+    session.flush()
+    _audit_publish(session, actor, course, version, note, restored=False)
+    return PublishResult(version, True)
+
+
+def _audit_publish(
+    session: Session,
+    actor: User | None,
+    course: Course,
+    version: CourseVersion,
+    note: str | None,
+    *,
+    restored: bool,
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action="course.restore" if restored else "course.publish",
+        entity_type="course",
+        entity_id=course.slug,
+        after={"version": version.version, "number": version.number, "title": version.title},
+        reason=note,
+    )
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    slug: str
+    status: str  # "baru", "diperbarui", "tetap"
+    number: int
+
+
+def sync_library(
+    session: Session, root: Path = LIBRARY, actor: User | None = None
+) -> tuple[list[SyncReport], list[Problem]]:
+    """Load every course folder of the library into the database (new versions where changed).
+
+    All folders are checked first; if any has a problem, nothing is written.
+    """
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "course.yaml").exists())
+    contents = {folder.name: read_folder(folder) for folder in folders}
+    from courses.loader import load_library
+
+    _, problems = load_library(root)
+    if problems:
+        return [], problems
+    reports: list[SyncReport] = []
+    for name, files in contents.items():
+        course = session.scalar(select(Course).where(Course.slug == name))
+        before = current_version(session, course) if course else None
+        result = publish(session, files, actor=actor, note="lms courses sync", course=course)
+        if before is None:
+            status = "baru"
+        elif before.version == version_of(files):
+            status = "tetap"
+        else:
+            status = "diperbarui"
+        reports.append(SyncReport(name, status, result.version.number))
+    return reports, []
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    anchor: str
+    definition: str
+    course_slug: str
+    course_title: str
+    module_slug: str
+    module_title: str
+
+
+def glossary(session: Session) -> list[GlossaryEntry]:
+    rows = session.execute(
+        select(
+            Course.slug,
+            CourseVersion.title,
+            CourseModule.slug,
+            CourseModule.title,
+            CourseModule.istilah,
+        )
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .join(CourseModule, CourseModule.version_id == CourseVersion.id)
+        .order_by(Course.slug, CourseModule.position)
+    )
+    entries: dict[str, GlossaryEntry] = {}
+    for course_slug, course_title, module_slug, module_title, istilah in rows:
+        for term, definition in istilah.items():
+            key = term.lower()
+            if key not in entries:
+                entries[key] = GlossaryEntry(
+                    term,
+                    slugify(term),
+                    definition,
+                    course_slug,
+                    course_title,
+                    module_slug,
+                    module_title,
+                )
+    return sorted(entries.values(), key=lambda e: e.term.lower())
+
+
+# --- progress -----------------------------------------------------------------------------
+
+
+def progress_for(session: Session, user_id: int, course_id: int) -> dict[str, ModuleProgress]:
+    rows = session.scalars(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user_id, ModuleProgress.course_id == course_id
+        )
+    )
+    return {row.module_slug: row for row in rows}
+
+
+def touch_module(
+    session: Session,
+    user: User,
+    course: Course,
+    version: CourseVersion,
+    module_slug: str,
+    *,
+    state: str,
+) -> ModuleProgress:
+    """Record that a module was opened, read to the end, or done (each only moves forward)."""
+    row = session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id == user.id,
+            ModuleProgress.course_id == course.id,
+            ModuleProgress.module_slug == module_slug,
+        )
+    )
+    now = utcnow()
+    if row is None:
+        row = ModuleProgress(
+            user_id=user.id,
+            course_id=course.id,
+            module_slug=module_slug,
+            version_id=version.id,
+            opened_at=now,
+            last_opened_at=now,
+        )
+        session.add(row)
+    row.version_id = version.id
+    if state == "opened":
+        row.last_opened_at = now
+    if state in ("read", "done") and row.read_at is None:
+        row.read_at = now
+    if state == "done" and row.done_at is None:
+        row.done_at = now
+    session.flush()
+    return row
+
+
+def enrol(session: Session, user: User, course: Course, source: str = "mandiri") -> Enrolment:
+    existing = session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    if existing is not None:
+        return existing
+    enrolment = Enrolment(user_id=user.id, course_id=course.id, source=source)
+    session.add(enrolment)
+    session.flush()
+    return enrolment
