@@ -75,6 +75,12 @@ def _key_line(text: str, key: str, first_line: int) -> int:
     return first_line + text[: match.start()].count("\n") if match else first_line
 
 
+def _entry_line(text: str, entry: str, fallback: int) -> int:
+    """Line of a list item such as `  - 02-dua.md` in a YAML text."""
+    match = re.search(rf"^\s*-\s*['\"]?{re.escape(entry)}['\"]?\s*$", text, re.M)
+    return 1 + text[: match.start()].count("\n") if match else fallback
+
+
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -262,16 +268,13 @@ def load_course(
                 Problem(COURSE_FILE, where("modules"), f"{entry!r} bukan nama berkas .md.")
             )
             continue
+        line = _entry_line(text, entry, where("modules"))
         if entry in seen_files:
-            problems.append(
-                Problem(COURSE_FILE, where("modules"), f"Modul {entry} disebut dua kali.")
-            )
+            problems.append(Problem(COURSE_FILE, line, f"Modul {entry} disebut dua kali."))
             continue
         seen_files.add(entry)
         if entry not in files:
-            problems.append(
-                Problem(COURSE_FILE, where("modules"), f"Berkas modul {entry} tidak ada.")
-            )
+            problems.append(Problem(COURSE_FILE, line, f"Berkas modul {entry} tidak ada."))
             continue
         module = _parse_module(entry, files[entry], problems)
         if module is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -36,9 +36,24 @@ def get_database(request: Request) -> Database:
     return db
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def records_on_get(endpoint: F) -> F:
+    """Marks a GET page that records something as it is served (e.g. module progress).
+
+    Its request gets a write session: on SQLite its transaction begins IMMEDIATE, so the write
+    never has to upgrade a read snapshot (which fails at once instead of waiting its turn).
+    """
+    endpoint.lms_records_on_get = True  # type: ignore[attr-defined]
+    return endpoint
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    database = get_database(request)
-    with database.session(write=request.method not in SAFE_METHODS) as session:
+    """One session per request, shared by every dependency that asks for it."""
+    endpoint = request.scope.get("endpoint")
+    write = request.method not in SAFE_METHODS or getattr(endpoint, "lms_records_on_get", False)
+    with get_database(request).session(write=write) as session:
         yield session
 
 

@@ -31,6 +31,7 @@ from lms.accounts import sessions as auth_sessions
 from lms.app import create_app
 from lms.config import get_settings
 from lms.db import Database, make_engine
+from lms.learning.services import sync_library
 from lms.migrations import upgrade
 from lms.regions.services import load_regions
 from tests import factories
@@ -79,6 +80,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     upgrade(engine)
     with Database(engine).session(write=True) as session:
         load_regions(session)
+        # The shipped course library, published once for the whole run.
+        reports, problems = sync_library(session)
+        assert not problems and reports, problems
         session.commit()
     engine.dispose()
     yield url

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import Role, User
-from lms.deps import CurrentUser, SessionDep
+from lms.deps import CurrentUser, SessionDep, records_on_get
 from lms.learning import services
 from lms.learning.models import (
     Course,
@@ -20,7 +20,7 @@ from lms.learning.models import (
     Enrolment,
     ModuleProgress,
 )
-from lms.templating import render
+from lms.templating import is_htmx, render
 
 router = APIRouter()
 MEDIA_TYPES = {
@@ -163,21 +163,20 @@ def _module(
 
 
 @router.get("/kelas/{slug}/{module_slug}")
+@records_on_get
 def module_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, module_slug: str
 ) -> Response:
     course, version = _published(session, slug)
     module, previous, following = _module(session, version, module_slug)
-    row = None
+    state = None
     if _is_learner(user):
         # Opening a module is recorded as the page is served (like a read receipt); it only
         # ever moves progress forward, so repeating the request changes nothing that matters.
-        with request.app.state.db.session(write=True) as writer:
-            row = services.touch_module(writer, user, course, version, module.slug, state="opened")
-            state = row.state
-            writer.commit()
-    else:
-        state = None
+        state = services.touch_module(
+            session, user, course, version, module.slug, state="opened"
+        ).state
+        session.commit()
     return render(
         request,
         "learning/module.html",
@@ -201,6 +200,8 @@ def module_read(
     module, _, following = _module(session, version, module_slug)
     row = services.touch_module(session, user, course, version, module.slug, state="read")
     session.commit()
+    if not is_htmx(request):
+        return RedirectResponse(f"/kelas/{slug}/{module.slug}#akhir", status_code=303)
     return render(
         request,
         "learning/module.html",
