@@ -18,6 +18,35 @@
         error: "Permintaan gagal. Isian Anda masih ada; silakan coba lagi." };
 
   document.addEventListener("htmx:sendError", function () { say(msg.offline); });
+
+  /* Offline: a banner while there is no connection; module pages once opened are kept by the
+     service worker for reading without signal. */
+  var banner = document.getElementById("offline");
+  function connection() { if (banner) banner.hidden = navigator.onLine; }
+  window.addEventListener("online", connection);
+  window.addEventListener("offline", connection);
+  connection();
+  if ("serviceWorker" in navigator && document.body.hasAttribute("hx-headers")) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* reading still works online */ });
+    document.querySelectorAll('form[action="/keluar"]').forEach(function (form) {
+      form.addEventListener("submit", function () {
+        if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("logout");
+      });
+    });
+  }
+
+  /* Where the reader was: a module page opens again at the part last read. */
+  var reader = document.querySelector(".reader");
+  if (reader && window.localStorage) {
+    var spot = "scroll:" + location.pathname;
+    var saved = parseInt(localStorage.getItem(spot) || "0", 10);
+    if (saved > 0 && !location.hash) window.scrollTo(0, saved);
+    var pending = null;
+    window.addEventListener("scroll", function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () { localStorage.setItem(spot, String(Math.round(window.scrollY))); }, 400);
+    }, { passive: true });
+  }
   // A form answered with 400 carries its own messages in Indonesian: swap them in place.
   document.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr && e.detail.xhr.status === 400) { e.detail.shouldSwap = true; e.detail.isError = false; }

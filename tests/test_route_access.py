@@ -23,7 +23,14 @@ from tests.factories import BANTEN, KAB_TANGERANG, KOTA_SERANG, KoperasiFactory,
 
 MARK = "ZZSERANGDATA"  # in every Kota Serang name; searches use QUERY, a prefix of it
 QUERY = "ZZSERANG"
-PUBLIC = {("GET", "/"), ("GET", "/masuk"), ("POST", "/masuk"), ("POST", "/bahasa")}
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/masuk"),
+    ("POST", "/masuk"),
+    ("POST", "/bahasa"),
+    ("GET", "/sw.js"),
+    ("GET", "/manifest.webmanifest"),
+}
 ANY_USER = {"peserta", "narasumber", "pendamping", "dinas", "admin"}
 STAFF = {"narasumber", "pendamping", "dinas", "admin"}
 REGIONAL = {"pendamping", "dinas", "admin"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -20,7 +22,9 @@ from lms.learning.models import (
     Enrolment,
     ModuleProgress,
 )
-from lms.templating import is_htmx, render
+from lms.i18n import get_locale
+from lms.i18n import gettext as _
+from lms.templating import environment, is_htmx, render, static_url
 
 router = APIRouter()
 MEDIA_TYPES = {
@@ -252,4 +256,52 @@ def media(session: SessionDep, user: CurrentUser, slug: str, number: int, name: 
         data,
         media_type=MEDIA_TYPES[suffix],
         headers={"Cache-Control": "private, max-age=31536000, immutable"},
+    )
+
+
+OFFLINE_ASSETS = ("app.css", "app.js", "vendor/htmx-2.0.11.min.js", "icons/icon-192.png")
+
+
+@router.get("/sw.js")
+def service_worker(request: Request) -> Response:
+    """The service worker, at the root so it may keep the pages of /kelas for offline reading."""
+    urls = [static_url(path) for path in OFFLINE_ASSETS]
+    offline_html = (
+        environment()
+        .get_template("learning/offline.html")
+        .render(css=static_url("app.css"), lang=get_locale())
+    )
+    version = hashlib.sha256("|".join([*urls, offline_html]).encode()).hexdigest()[:12]
+    body = (
+        environment()
+        .get_template("learning/sw.js")
+        .render(version=version, static_urls=urls, offline_html=offline_html)
+    )
+    return Response(
+        body,
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+    )
+
+
+@router.get("/manifest.webmanifest")
+def manifest() -> Response:
+    data = {
+        "name": _("LMS Koperasi Merah Putih"),
+        "short_name": _("Kopdes Belajar"),
+        "start_url": "/kelas",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f5f3",
+        "theme_color": "#b3141c",
+        "lang": get_locale(),
+        "icons": [
+            {"src": static_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+    return Response(
+        json.dumps(data, ensure_ascii=False),
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "public, max-age=3600"},
     )

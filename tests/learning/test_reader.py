@@ -189,3 +189,20 @@ def test_a_failed_publish_leaves_the_previous_version(db):
     current = db.scalar(select(Course.current_version_id).where(Course.slug == "uji"))
     assert current == good.version.id
     assert db.scalar(select(CourseVersion).where(CourseVersion.number == 2)) is None
+
+
+def test_service_worker_and_manifest(client):
+    sw = client.get("/sw.js")
+    assert sw.status_code == 200 and sw.headers["content-type"].startswith("text/javascript")
+    assert sw.headers["service-worker-allowed"] == "/" and sw.headers["cache-control"] == "no-cache"
+    assert "/static/app.css?v=" in sw.text and "Tidak ada koneksi" in sw.text
+    manifest = client.get("/manifest.webmanifest").json()
+    assert manifest["start_url"] == "/kelas" and manifest["icons"][0]["sizes"] == "192x192"
+    assert client.get(manifest["icons"][1]["src"]).status_code == 200
+
+
+def test_pages_link_the_manifest_and_an_offline_banner(client, db):
+    login(client, bendahara())
+    page = client.get("/kelas").text
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in page
+    assert 'id="offline"' in page and "Anda sedang offline" in page
