@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import Role, User
 from lms.deps import CurrentUser, SessionDep, records_on_get
+from lms.i18n import get_locale
+from lms.i18n import gettext as _
 from lms.learning import services
 from lms.learning.models import (
     Course,
@@ -22,8 +24,6 @@ from lms.learning.models import (
     Enrolment,
     ModuleProgress,
 )
-from lms.i18n import get_locale
-from lms.i18n import gettext as _
 from lms.templating import environment, is_htmx, render, static_url
 
 router = APIRouter()
