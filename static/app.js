@@ -27,7 +27,14 @@
   window.addEventListener("offline", connection);
   connection();
   if ("serviceWorker" in navigator && document.body.hasAttribute("hx-headers")) {
+    var firstVisit = !navigator.serviceWorker.controller;
     navigator.serviceWorker.register("/sw.js").catch(function () { /* reading still works online */ });
+    // The page that installed the worker was not seen by it: keep this one for offline too.
+    if (firstVisit && /^\/(kelas|istilah)(\/|$)/.test(location.pathname) && window.caches) {
+      navigator.serviceWorker.ready.then(function () {
+        return caches.open("lms-pages").then(function (cache) { return cache.add(location.pathname); });
+      }).catch(function () { /* nothing to keep */ });
+    }
     document.querySelectorAll('form[action="/keluar"]').forEach(function (form) {
       form.addEventListener("submit", function () {
         if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("logout");
