@@ -27,6 +27,10 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from courses.model import CALLOUTS
 
+# Raised whenever the HTML produced for the same Markdown changes; stored HTML made by an older
+# renderer is rendered again by `lms courses sync`.
+RENDERER_VERSION = 2
+
 ALLOWED_TAGS = {
     "a", "abbr", "aside", "blockquote", "br", "caption", "code", "del", "div", "em", "figcaption",
     "figure", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "s", "section",
@@ -36,6 +40,8 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id"},
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "loading", "decoding"},
+    # The renderer's own scroll box around tables (Markdown cannot produce raw HTML).
+    "div": {"tabindex", "role", "aria-label"},
     "th": {"scope"},
     "ol": {"start"},
 }
@@ -142,6 +148,20 @@ def _render_image(
     return img
 
 
+def _render_table_open(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # A wide table scrolls sideways on a phone; the box can take focus to scroll by keyboard.
+    box = '<div class="table-scroll" tabindex="0" role="region" aria-label="Tabel">'
+    return box + renderer.renderToken(tokens, idx, options, env)
+
+
+def _render_table_close(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
 class ModuleRenderer:
     """One configured parser; `render()` is cheap to call for every module."""
 
@@ -156,6 +176,8 @@ class ModuleRenderer:
         md.core.ruler.push("figures_and_alignment", _figures_and_alignment)
         md.add_render_rule("glossary", _render_glossary)
         md.add_render_rule("image", _render_image)
+        md.add_render_rule("table_open", _render_table_open)
+        md.add_render_rule("table_close", _render_table_close)
         self.md = md
 
     def render(

@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     from lms.accounts.routes import router as accounts_router
     from lms.audit.routes import router as audit_router
+    from lms.authoring.routes import router as authoring_router
     from lms.learning.routes import router as learning_router
     from lms.regions.routes import router as regions_router
 
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(regions_router)
     app.include_router(audit_router)
     app.include_router(learning_router)
+    app.include_router(authoring_router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     return app
 

@@ -104,6 +104,7 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
 Staff = Annotated[
     User, Depends(require_roles(Role.ADMIN, Role.DINAS, Role.PENDAMPING, Role.NARASUMBER))
 ]
+Regional = Annotated[User, Depends(require_roles(Role.ADMIN, Role.DINAS, Role.PENDAMPING))]
 Manager = Annotated[User, Depends(require_roles(Role.ADMIN, Role.DINAS))]
 Admin = Annotated[User, Depends(require_roles(Role.ADMIN))]
 

@@ -13,9 +13,11 @@
   var lang = document.documentElement.lang;
   var msg = lang === "en"
     ? { offline: "No connection. What you typed is kept on this device; try again when the signal returns.",
-        error: "The request failed. What you typed is still here; please try again." }
+        error: "The request failed. What you typed is still here; please try again.",
+        restored: "Unsaved text from this device was restored. Save it to keep it." }
     : { offline: "Tidak ada koneksi. Isian Anda tetap tersimpan di perangkat ini; coba lagi saat sinyal kembali.",
-        error: "Permintaan gagal. Isian Anda masih ada; silakan coba lagi." };
+        error: "Permintaan gagal. Isian Anda masih ada; silakan coba lagi.",
+        restored: "Teks yang belum disimpan di perangkat ini dipulihkan. Simpan agar tidak hilang." };
 
   document.addEventListener("htmx:sendError", function () { say(msg.offline); });
 
@@ -60,9 +62,18 @@
   });
   document.addEventListener("htmx:responseError", function () { say(msg.error); });
 
+  /* The menu is one row that scrolls sideways on a phone: show the current page in it. */
+  var current = document.querySelector('.nav [aria-current="page"]');
+  if (current) {
+    var nav = current.parentNode;
+    nav.scrollLeft = current.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
+  }
+
   /* Drafts: what a person types into a form marked data-draft survives a reload or a lost
      connection. Passwords are never stored. The page after a successful save names the draft
-     to clear in <meta name="draft-clear">. */
+     to clear in <meta name="draft-clear">. A form that is filled from the server names the
+     saved state in data-draft-base: the device's copy then replaces the filled-in text only when
+     it was typed over that same saved state. */
   var store = null;
   try { store = window.localStorage; } catch (err) { store = null; }
   function key(form) { return "draft:" + form.getAttribute("data-draft"); }
@@ -71,23 +82,58 @@
   });
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
-      return el.name && el.type !== "password" && el.type !== "hidden" && el.type !== "submit" && el.name !== "csrf_token";
+      return el.name && el.name !== "csrf_token" &&
+        ["password", "hidden", "submit", "file", "checkbox", "radio"].indexOf(el.type) < 0;
     });
   }
   document.querySelectorAll("form[data-draft]").forEach(function (form) {
     if (!store) return;
     var saved = null;
     try { saved = JSON.parse(store.getItem(key(form)) || "null"); } catch (err) { saved = null; }
+    var base = form.getAttribute("data-draft-base");
     if (saved) {
+      var over = base !== null && saved["@base"] === base;
+      var later = [];
       fields(form).forEach(function (el) {
-        if (saved[el.name] !== undefined && !el.value) el.value = saved[el.name];
+        if (saved[el.name] === undefined || saved[el.name] === el.value) return;
+        if (!el.value) el.value = saved[el.name];
+        else if (over) later.push(el);
       });
+      if (later.length) {
+        // After htmx has read the page's values (it starts on DOMContentLoaded too), so that the
+        // input event refreshes what depends on the text, such as a live preview.
+        document.addEventListener("DOMContentLoaded", function () {
+          later.forEach(function (el) {
+            el.value = saved[el.name];
+            el.dispatchEvent(new Event("input", { bubbles: true }));
+          });
+          say(msg.restored);
+        });
+      }
     }
     form.addEventListener("input", function () {
       var data = {};
       fields(form).forEach(function (el) { if (el.value) data[el.name] = el.value; });
+      if (base !== null) data["@base"] = base;
       store.setItem(key(form), JSON.stringify(data));
     });
+  });
+
+  /* A link with data-line (a problem "line 12") puts the cursor on that line of the textarea it
+     points at; data-tab names the radio button that shows the textarea on a phone. */
+  document.addEventListener("click", function (e) {
+    var link = e.target && e.target.closest ? e.target.closest("a[data-line]") : null;
+    var area = link && document.querySelector(link.getAttribute("href"));
+    if (!area || area.tagName !== "TEXTAREA") return;
+    e.preventDefault();
+    var tab = document.getElementById(link.getAttribute("data-tab") || "");
+    if (tab) tab.checked = true;  // the textarea's tab on a phone
+    var lines = area.value.split("\n"), line = parseInt(link.getAttribute("data-line"), 10) || 1;
+    var start = lines.slice(0, line - 1).join("\n").length + (line > 1 ? 1 : 0);
+    area.focus();
+    area.setSelectionRange(start, start + (lines[line - 1] || "").length);
+    var height = area.scrollHeight / Math.max(lines.length, 1);
+    area.scrollTop = Math.max(0, (line - 3) * height);
   });
 
   /* Pickers (village, koperasi): choosing a search result fills a hidden field, shows the

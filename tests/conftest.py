@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Settings for the whole run, before anything from lms is imported.
@@ -46,7 +46,7 @@ def _postgres_url() -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def create_test_database(tmp_dir: Path) -> tuple[str, callable]:  # type: ignore[valid-type]
+def create_test_database(tmp_dir: Path) -> tuple[str, Callable[[], None]]:
     """A new empty database for this run and a function that removes it."""
     if BACKEND == "postgresql":
         base = make_url(_postgres_url())

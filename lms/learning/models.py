@@ -48,6 +48,8 @@ class CourseVersion(Base):
     sources: Mapped[list[str]] = mapped_column(JSON)
     module_count: Mapped[int] = mapped_column(Integer)
     minutes: Mapped[int] = mapped_column(Integer)
+    # courses.render.RENDERER_VERSION the module HTML was made with (HTML is derived data).
+    renderer: Mapped[int] = mapped_column(Integer, default=1)
     note: Mapped[str | None] = mapped_column(String(300), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from courses.loader import load_course, read_folder, version_of
 from courses.model import Course as LoadedCourse
 from courses.model import CourseError, Problem
-from courses.render import ModuleRenderer, slugify
+from courses.render import RENDERER_VERSION, ModuleRenderer, slugify
 from lms.accounts.models import User
 from lms.audit.services import record
 from lms.db import utcnow
@@ -126,17 +126,14 @@ def publish(
         sources=list(loaded.sources),
         module_count=len(loaded.modules),
         minutes=loaded.minutes,
+        renderer=RENDERER_VERSION,
         note=note,
         created_by_id=actor.id if actor else None,
     )
     session.add(version)
     session.flush()
     for position, module in enumerate(loaded.modules, start=1):
-        rendered = renderer().render(
-            module.body,
-            image_url=lambda name: media_url(loaded.slug, number, name),
-            term_url=term_url,
-        )
+        html, toc = _render(loaded.slug, number, module.body)
         session.add(
             CourseModule(
                 version_id=version.id,
@@ -147,8 +144,8 @@ def publish(
                 minutes=module.minutes,
                 key_terms=list(module.key_terms),
                 istilah=module.istilah,
-                html=rendered.html,
-                toc=[{"level": h.level, "id": h.id, "text": h.text} for h in rendered.toc],
+                html=html,
+                toc=toc,
             )
         )
     for path, data in sorted(files.items()):
@@ -157,6 +154,27 @@ def publish(
     session.flush()
     _audit_publish(session, actor, course, version, note, restored=False)
     return PublishResult(version, True)
+
+
+def _render(course_slug: str, number: int, body: str) -> tuple[str, list[dict[str, object]]]:
+    rendered = renderer().render(
+        body, image_url=lambda name: media_url(course_slug, number, name), term_url=term_url
+    )
+    return rendered.html, [{"level": h.level, "id": h.id, "text": h.text} for h in rendered.toc]
+
+
+def rerender(session: Session, course: Course, version: CourseVersion) -> None:
+    """Render a version's modules again from its stored files (after a renderer upgrade)."""
+    files = {
+        f.path: f.data
+        for f in session.scalars(select(CourseFile).where(CourseFile.version_id == version.id))
+    }
+    loaded = load_course(files, known_terms=library_terms(session, except_course=course.id))
+    by_slug = {m.slug: m for m in loaded.modules}
+    for row in session.scalars(select(CourseModule).where(CourseModule.version_id == version.id)):
+        row.html, row.toc = _render(course.slug, version.number, by_slug[row.slug].body)
+    version.renderer = RENDERER_VERSION
+    session.flush()
 
 
 def _audit_publish(
@@ -186,32 +204,48 @@ class SyncReport:
     number: int
 
 
+SYNC_NOTE = "lms courses sync"
+
+
 def sync_library(
     session: Session, root: Path = LIBRARY, actor: User | None = None
 ) -> tuple[list[SyncReport], list[Problem]]:
     """Load every course folder of the library into the database (new versions where changed).
 
-    All folders are checked first; if any has a problem, nothing is written.
+    A folder counts as changed when it differs from the version the last sync made, so versions
+    a narasumber published from the browser since then stay current until the shipped course
+    itself changes. All folders are checked first; if any has a problem, nothing is written.
     """
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "course.yaml").exists())
-    contents = {folder.name: read_folder(folder) for folder in folders}
     from courses.loader import load_library
 
     _, problems = load_library(root)
     if problems:
         return [], problems
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "course.yaml").exists())
     reports: list[SyncReport] = []
-    for name, files in contents.items():
-        course = session.scalar(select(Course).where(Course.slug == name))
-        before = current_version(session, course) if course else None
-        result = publish(session, files, actor=actor, note="lms courses sync", course=course)
-        if before is None:
-            status = "baru"
-        elif before.version == version_of(files):
+    for folder in folders:
+        files = read_folder(folder)
+        course = session.scalar(select(Course).where(Course.slug == folder.name))
+        current = current_version(session, course) if course else None
+        if course is None or current is None:
+            result = publish(session, files, actor=actor, note=SYNC_NOTE, course=course)
+            reports.append(SyncReport(folder.name, "baru", result.version.number))
+            continue
+        last_synced = session.scalar(
+            select(CourseVersion.version)
+            .where(CourseVersion.course_id == course.id, CourseVersion.note == SYNC_NOTE)
+            .order_by(CourseVersion.number.desc())
+            .limit(1)
+        )
+        if last_synced == version_of(files):
             status = "tetap"
-        else:
-            status = "diperbarui"
-        reports.append(SyncReport(name, status, result.version.number))
+            if current.renderer != RENDERER_VERSION:
+                rerender(session, course, current)
+                status = "tetap (HTML diperbarui)"
+            reports.append(SyncReport(folder.name, status, current.number))
+            continue
+        result = publish(session, files, actor=actor, note=SYNC_NOTE, course=course)
+        reports.append(SyncReport(folder.name, "diperbarui", result.version.number))
     return reports, []
 
 

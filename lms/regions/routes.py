@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from lms.accounts.models import Jabatan, Role, User
 from lms.accounts.services import jabatan_label
 from lms.audit.services import changes, record
-from lms.deps import Manager, ScopeDep, SessionDep, Staff, client_ip
+from lms.deps import Manager, Regional, ScopeDep, SessionDep, Staff, client_ip
 from lms.pagination import Page
 from lms.regions import services
 from lms.regions.models import Koperasi, Region
@@ -56,7 +56,14 @@ def village_options(
 ) -> Response:
     """The picker's result list (htmx fragment) for the koperasi form."""
     hits = services.search_villages(session, q, scope)
-    return render_page(request, "regions/_village_options.html", {"q": q, "hits": hits}, None)
+    taken = set(
+        session.scalars(
+            select(Koperasi.village_code).where(Koperasi.village_code.in_([h.code for h in hits]))
+        )
+    )
+    return render_page(
+        request, "regions/_village_options.html", {"q": q, "hits": hits, "taken": taken}, None
+    )
 
 
 @router.get("/koperasi/pilih")
@@ -112,7 +119,7 @@ def _officials_by_koperasi(session: Session, ids: list[int]) -> dict[int, dict[s
 def koperasi_list(
     request: Request,
     session: SessionDep,
-    user: Staff,
+    user: Regional,
     scope: ScopeDep,
     q: str = "",
     page: Annotated[int, Query(ge=1)] = 1,
@@ -243,7 +250,7 @@ def _get_koperasi(session: Session, scope: Scope, koperasi_id: int) -> Koperasi:
 def koperasi_detail(
     request: Request,
     session: SessionDep,
-    user: Staff,
+    user: Regional,
     scope: ScopeDep,
     koperasi_id: int,
     baru: int = 0,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import Jabatan, Role
 from lms.learning import services
-from lms.learning.models import Course, CourseModule, CourseVersion, ModuleProgress
+from lms.learning.models import Course, CourseFile, CourseModule, CourseVersion, ModuleProgress
 from tests.conftest import login, post
 from tests.courses.test_loader import COURSE, MODULE
 from tests.factories import KoperasiFactory, UserFactory
@@ -206,3 +206,43 @@ def test_pages_link_the_manifest_and_an_offline_banner(client, db):
     page = client.get("/kelas").text
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
     assert 'id="offline"' in page and "Anda sedang offline" in page
+
+
+def test_sync_renders_stored_html_again_after_a_renderer_upgrade(db):
+    course = db.scalar(select(Course).where(Course.slug == "tata-kelola"))
+    version = db.get(CourseVersion, course.current_version_id)
+    module = db.scalar(select(CourseModule).where(CourseModule.version_id == version.id))
+    module.html = "<p>lama</p>"
+    version.renderer = 1
+    db.flush()
+    reports, problems = services.sync_library(db)
+    assert not problems
+    assert {r.slug: r.status for r in reports}["tata-kelola"] == "tetap (HTML diperbarui)"
+    db.refresh(module)
+    assert module.html != "<p>lama</p>" and version.number == 1
+
+
+def test_sync_keeps_a_version_published_from_the_browser(db, tmp_path):
+    import shutil
+
+    course = db.scalar(select(Course).where(Course.slug == "digitalisasi"))
+    shipped = db.get(CourseVersion, course.current_version_id)
+    files = {
+        f.path: f.data
+        for f in db.scalars(select(CourseFile).where(CourseFile.version_id == shipped.id))
+    }
+    files["01-mengapa-pencatatan-digital.md"] += b"\nDitambahkan narasumber.\n"
+    edited = services.publish(
+        db, files, actor=None, note="diterbitkan dari peramban", course=course
+    )
+    reports, _ = services.sync_library(db)
+    assert {r.slug: r.status for r in reports}["digitalisasi"] == "tetap"
+    db.refresh(course)
+    assert course.current_version_id == edited.version.id
+    # When the shipped course itself changes, the sync publishes it again.
+    library = tmp_path / "library"
+    shutil.copytree(services.LIBRARY, library)
+    module = library / "digitalisasi" / "02-catatan-harian-di-ponsel.md"
+    module.write_text(module.read_text(encoding="utf-8") + "\nRevisi platform.\n", encoding="utf-8")
+    reports, _ = services.sync_library(db, library)
+    assert {r.slug: r.status for r in reports}["digitalisasi"] == "diperbarui"

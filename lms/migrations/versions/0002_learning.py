@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("sources", sa.JSON(), nullable=False),
         sa.Column("module_count", sa.Integer(), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("renderer", sa.Integer(), nullable=False),
         sa.Column("note", sa.String(length=300), nullable=True),
         sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),

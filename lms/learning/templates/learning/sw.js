@@ -34,7 +34,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/media/")) {
     event.respondWith(
-      caches.match(request).then((hit) => hit || fetch(request).then((response) => {
+      caches.match(request, { ignoreVary: true }).then((hit) => hit || fetch(request).then((response) => {
         if (response.ok) {
           const copy = response.clone();
           caches.open(url.pathname.startsWith("/media/") ? PAGE_CACHE : STATIC_CACHE).then((c) => c.put(request, copy));
@@ -52,7 +52,7 @@ self.addEventListener("fetch", (event) => {
           caches.open(PAGE_CACHE).then((c) => c.put(url.pathname, copy));
         }
         return response;
-      }).catch(() => caches.match(url.pathname).then((hit) => hit || new Response(OFFLINE_HTML, {
+      }).catch(() => caches.match(url.pathname, { ignoreVary: true }).then((hit) => hit || new Response(OFFLINE_HTML, {
         status: 503, headers: { "Content-Type": "text/html; charset=utf-8" }
       })))
     );

@@ -1,0 +1,1 @@
+"""Narasumber authoring: drafts edited in the browser, publishing, versions, zip import/export."""
