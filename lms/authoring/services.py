@@ -240,7 +240,7 @@ def _key_lines(key: str, value: Any) -> list[str]:
         return [f"{key}: {_quoted(value) if key == 'title' else _scalar(value)}"]
     if isinstance(value, int | bool) or value is None:
         return [f"{key}: {_scalar(value)}"]
-    dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False)
+    dumped = str(yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False))
     return dumped.rstrip("\n").split("\n")
 
 
