@@ -39,6 +39,7 @@ lint: venv-dev
 	$(BIN)/mypy
 
 bench: system-deps-test venv-dev node-deps
+	$(call install_debs,wrk,optional)
 	$(BIN)/python -m bench
 
 messages: venv-dev

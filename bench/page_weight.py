@@ -40,7 +40,11 @@ def run() -> dict[str, Any]:
     figures: dict[str, int] = {}
     with demo_server() as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 800})
+        # Service workers blocked: an installed worker would answer from its cache, and the
+        # page's own network view would then count almost nothing.
+        context = browser.new_context(
+            viewport={"width": 360, "height": 800}, service_workers="block"
+        )
         page = context.new_page()
         figures["login"] = _weigh(page, server.url + "/masuk")
         for name, (login, path) in PAGES.items():

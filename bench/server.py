@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -70,8 +71,8 @@ def demo_server(workers: int = 1) -> Iterator[Server]:
                 str(workers),
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=open(os.path.join(tmp, "server.log"), "wb"),  # noqa: SIM115 (closed with tmp)
+            stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -89,3 +90,6 @@ def demo_server(workers: int = 1) -> Iterator[Server]:
         finally:
             process.terminate()
             process.wait(10)
+            log = Path(tmp, "server.log").read_text(errors="replace")
+            if "Traceback" in log:
+                print(log[-4000:], file=sys.stderr)

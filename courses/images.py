@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image, UnidentifiedImageError
-
 FORMATS = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "WEBP": (".webp",)}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_SIDE = 4000
@@ -19,6 +17,10 @@ def check_image(name: str, data: bytes) -> tuple[str, int, int]:
     """(format, width, height) of a PNG, JPEG or WebP image; ImageProblem otherwise."""
     if len(data) > MAX_BYTES:
         raise ImageProblem("Gambar lebih dari 2 MB; perkecil dulu ukurannya.")
+    # Imported here: only authors' uploads and course checks need Pillow, not a web worker's
+    # every request (it costs several MB of resident memory).
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()

@@ -13,9 +13,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from markdown_it import MarkdownIt
-
 from courses.images import ImageProblem, check_image
 from courses.model import (
     IMAGE_SUFFIXES,
@@ -34,8 +31,6 @@ GLOSSARY_RE = re.compile(r"\[\[([^\[\]\n]{1,80})\]\]")
 IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 200
-
-_html_detector = MarkdownIt("commonmark", {"html": True})
 
 
 def read_folder(path: Path) -> dict[str, bytes]:
@@ -60,6 +55,8 @@ def version_of(files: Mapping[str, bytes]) -> str:
 
 
 def _yaml(text: str, file: str, first_line: int, problems: list[Problem]) -> Any:
+    import yaml  # here, not at the top: web workers that only serve pages never need it
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -145,7 +142,9 @@ def _parse_module(file: str, raw: bytes, problems: list[Problem]) -> Module | No
         istilah = {}
     body = "\n".join(lines[end + 1 :])
     body_line = end + 2
-    for token in _html_detector.parse(body):
+    from markdown_it import MarkdownIt
+
+    for token in MarkdownIt("commonmark", {"html": True}).parse(body):
         found = token.type in ("html_block", "html_inline") or any(
             child.type == "html_inline" for child in token.children or []
         )

@@ -13,19 +13,18 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.container import container_plugin
-from mdit_py_plugins.footnote import footnote_plugin
+from typing import TYPE_CHECKING, Any
 
 from courses.model import CALLOUTS
+
+if TYPE_CHECKING:
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+
+# markdown-it and nh3 are imported where they are used: a web worker that only serves stored
+# HTML never loads them (memory per worker is budgeted).
 
 # Raised whenever the HTML produced for the same Markdown changes; stored HTML made by an older
 # renderer is rendered again by `lms courses sync`.
@@ -166,6 +165,11 @@ class ModuleRenderer:
     """One configured parser; `render()` is cheap to call for every module."""
 
     def __init__(self) -> None:
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.anchors import anchors_plugin
+        from mdit_py_plugins.container import container_plugin
+        from mdit_py_plugins.footnote import footnote_plugin
+
         md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
         md.enable(["table", "strikethrough"])
         md.use(footnote_plugin)
@@ -199,6 +203,8 @@ class ModuleRenderer:
 
 
 def sanitize(raw_html: str) -> str:
+    import nh3
+
     return nh3.clean(
         raw_html,
         tags=ALLOWED_TAGS,

@@ -63,7 +63,11 @@ async def csrf_protect(request: Request) -> None:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     if database is None:
-        database = Database(make_engine(settings.database_url, echo=settings.sql_echo))
+        database = Database(
+            make_engine(
+                settings.database_url, echo=settings.sql_echo, pool_size=settings.worker_threads
+            )
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -111,7 +115,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             headers["Cache-Control"] = "no-store"
         return response
 
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Level 4: within 10 % of level 9's size for our pages at a fifth of the time.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=4)
     _install_error_pages(app)
 
     from lms.accounts.routes import router as accounts_router

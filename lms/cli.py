@@ -201,7 +201,8 @@ def serve(
         )
     console.print(f"LMS berjalan di http://{host}:{port}")
     args = [sys.executable, "-m", "uvicorn", "lms.asgi:app", "--host", host, "--port", str(port)]
-    args += ["--workers", str(workers), "--no-access-log"]
+    # No websockets (nothing here uses them; not loading the library saves worker memory).
+    args += ["--workers", str(workers), "--no-access-log", "--ws", "none"]
     if reload:
         args.append("--reload")
     if proxy_headers:

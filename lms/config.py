@@ -30,12 +30,12 @@ class Settings(BaseSettings):
     default_locale: Literal["id", "en"] = "id"
     # Zone for times shown where no cohort or region decides it (e.g. the login page).
     default_timezone: Literal["WIB", "WITA", "WIT"] = "WIB"
-    # argon2id cost: 9 MiB with 4 passes, one of OWASP's equivalent minimum settings. The memory
+    # argon2id cost: 7 MiB with 5 passes, one of OWASP's equivalent minimum settings. The memory
     # term is kept small because a web worker must stay under 100 MB while a hall logs in at once.
-    argon2_memory_kib: int = 9_216
-    argon2_time_cost: int = 4
+    argon2_memory_kib: int = 7_168
+    argon2_time_cost: int = 5
     # How many password hashes may be computed at once per worker (bounds memory and CPU).
-    argon2_concurrency: int = 2
+    argon2_concurrency: int = 1
     # Login throttling windows; see accounts/throttle.py for the policy.
     throttle_window_minutes: int = 15
     throttle_account_ip_failures: int = 5
@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     throttle_ip_failures: int = 100
     throttle_max_lock_minutes: int = 15
     # Threads serving requests in one worker (each may hold a database connection).
-    worker_threads: int = 12
+    worker_threads: int = 8
     sql_echo: bool = False
 
     @model_validator(mode="after")

@@ -8,7 +8,6 @@ psycopg 3 with the same code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,7 +64,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # 1 MiB of page cache per connection (the default is 2 MiB): memory per worker stays flat.
-    cursor.execute("PRAGMA cache_size=-1024")
+    cursor.execute("PRAGMA cache_size=-256")
     cursor.close()
 
 
@@ -74,21 +73,36 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 8) -> Engine:
+    """The engine; `pool_size` should match the worker's request threads, so connections are
+    reused rather than opened and closed under load."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 10},
-            pool_size=4,
-            max_overflow=6,
+            pool_size=pool_size,
+            max_overflow=2,
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+    )
+
+
+def begin_write(session: Session) -> None:
+    """End the session's transaction and begin a write transaction on it.
+
+    For a page that mostly reads and sometimes records something: the reads run without a
+    lock, and only the short write takes SQLite's write lock (BEGIN IMMEDIATE), so it queues
+    instead of failing on a stale read snapshot. On PostgreSQL it is simply a new transaction.
+    """
+    session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 class Database:
@@ -106,7 +120,3 @@ class Database:
 
     def session(self, *, write: bool = False) -> Session:
         return (self.write_sessions if write else self.read_sessions)()
-
-    def session_scope(self, *, write: bool = True) -> Iterator[Session]:
-        with self.session(write=write) as session:
-            yield session

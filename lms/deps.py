@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from lms.accounts import sessions
 from lms.accounts.models import Role, User
 from lms.config import Settings, get_settings
-from lms.db import Database, utcnow
+from lms.db import Database, begin_write, utcnow
 from lms.regions.scope import Scope
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,51 +37,52 @@ def get_database(request: Request) -> Database:
     return db
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+def _load_user(request: Request, session: Session) -> None:
+    """The person behind the session cookie, if any, into request.state.user."""
+    record = sessions.lookup(session, get_settings(), request.cookies.get(sessions.SESSION_COOKIE))
+    if record is None:
+        return
+    if sessions.needs_touch(record):
+        # A short write in the request's own session (never a second writer: on SQLite that
+        # would wait for the lock this request may already hold).
+        begin_write(session)
+        record.last_seen_at = utcnow()
+    # End the transaction: the connection goes back to the pool while the request waits for a
+    # thread to run its endpoint (the loaded user stays usable: expire_on_commit is off).
+    session.commit()
+    request.state.user = record.user
 
 
-def records_on_get(endpoint: F) -> F:
-    """Marks a GET page that records something as it is served (e.g. module progress).
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, shared by every dependency that asks for it.
 
-    Its request gets a write session: on SQLite its transaction begins IMMEDIATE, so the write
-    never has to upgrade a read snapshot (which fails at once instead of waiting its turn).
+    Requests that may change state get a write session (BEGIN IMMEDIATE on SQLite). The
+    session cookie is looked up in a worker thread; the session is closed on the event loop,
+    so finishing a request never waits for a free thread (with a bounded thread pool, waiting
+    there while holding a connection can exhaust the connection pool).
     """
-    endpoint.lms_records_on_get = True  # type: ignore[attr-defined]
-    return endpoint
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, shared by every dependency that asks for it."""
-    endpoint = request.scope.get("endpoint")
-    write = request.method not in SAFE_METHODS or getattr(endpoint, "lms_records_on_get", False)
-    with get_database(request).session(write=write) as session:
+    session = get_database(request).session(write=request.method not in SAFE_METHODS)
+    try:
+        if sessions.SESSION_COOKIE in request.cookies:
+            await run_in_threadpool(_load_user, request, session)
         yield session
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
-    token = request.cookies.get(sessions.SESSION_COOKIE)
-    record = sessions.lookup(session, settings, token)
-    if record is None:
-        return None
-    if sessions.needs_touch(record):
-        # A short write transaction of its own: reading pages must not hold a write lock.
-        with get_database(request).session(write=True) as writer:
-            stored = writer.get(type(record), record.id)
-            if stored is not None:
-                stored.last_seen_at = utcnow()
-                writer.commit()
-    request.state.user = record.user
-    return record.user
+async def optional_user(request: Request, session: SessionDep) -> User | None:
+    user: User | None = request.state.user
+    return user
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def current_user(request: Request, user: OptionalUser) -> User:
+async def current_user(request: Request, user: OptionalUser) -> User:
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target if request.method in SAFE_METHODS else "/beranda")
@@ -90,10 +92,10 @@ def current_user(request: Request, user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_roles(*roles: Role) -> Callable[[User], User]:
+def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     allowed = frozenset(roles)
 
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:
         if user.role not in allowed:
             raise Forbidden()
         return user
@@ -109,7 +111,7 @@ Manager = Annotated[User, Depends(require_roles(Role.ADMIN, Role.DINAS))]
 Admin = Annotated[User, Depends(require_roles(Role.ADMIN))]
 
 
-def user_scope(user: CurrentUser) -> Scope:
+async def user_scope(user: CurrentUser) -> Scope:
     return Scope.for_user(user)
 
 

@@ -1,6 +1,6 @@
 """Process tuning for web workers, which must stay under 100 MB resident.
 
-glibc raises its mmap threshold after large blocks are freed, so the 9 MiB argon2 buffers of a hall
+glibc raises its mmap threshold after large blocks are freed, so the 7 MiB argon2 buffers of a hall
 of logins end up in per-thread heap arenas and stay resident. Fixing the threshold (which also
 stops its growth) hands such blocks back to the system when freed, and two arenas are enough for
 a worker whose Python code runs one thread at a time.

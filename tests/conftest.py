@@ -31,6 +31,7 @@ from lms.accounts import sessions as auth_sessions
 from lms.app import create_app
 from lms.config import get_settings
 from lms.db import Database, make_engine
+from lms.learning import services as learning_services
 from lms.learning.services import sync_library
 from lms.migrations import upgrade
 from lms.regions.services import load_regions
@@ -131,6 +132,8 @@ def db(database: TransactionDatabase) -> Iterator[Session]:
 
 @pytest.fixture
 def app(database: TransactionDatabase):  # type: ignore[no-untyped-def]
+    # Per-process caches must not carry ids from another test's rolled-back transaction.
+    learning_services.clear_caches()
     return create_app(get_settings(), database)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
@@ -12,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import Role, User
-from lms.deps import CurrentUser, SessionDep, records_on_get
+from lms.db import begin_write, utcnow
+from lms.deps import CurrentUser, SessionDep
 from lms.i18n import get_locale
 from lms.i18n import gettext as _
 from lms.learning import services
@@ -148,74 +150,111 @@ def enrol(request: Request, session: SessionDep, user: CurrentUser, slug: str) -
     return RedirectResponse(f"/kelas/{slug}", status_code=303)
 
 
-def _module(
-    session: Session, version: CourseVersion, module_slug: str
-) -> tuple[CourseModule, CourseModule | None, CourseModule | None]:
-    modules = session.execute(
-        select(CourseModule.id, CourseModule.slug, CourseModule.title, CourseModule.position)
-        .where(CourseModule.version_id == version.id)
-        .order_by(CourseModule.position)
-    ).all()
-    index = next((i for i, m in enumerate(modules) if m.slug == module_slug), None)
-    if index is None:
+@dataclass(frozen=True)
+class _Place:
+    """Where a request is: the course, its current version, and the person's progress there."""
+
+    course_id: int
+    version_id: int
+    version_title: str
+    progress_version: int | None
+    last_opened_at: datetime | None
+    read_at: datetime | None
+    done_at: datetime | None
+
+    @property
+    def state(self) -> str | None:
+        if self.progress_version is None:
+            return None
+        return "done" if self.done_at else "read" if self.read_at else "opened"
+
+
+REOPEN_INTERVAL = timedelta(minutes=10)
+
+
+def _place(
+    session: Session, user: User, slug: str, module_slug: str
+) -> tuple[_Place, services.ModuleView]:
+    """The current version (remembered briefly), the module (cached per version) and, for a
+    learner, their progress in it: at most one query on a warm worker."""
+    current = services.published(session, slug)
+    if current is None:
         raise HTTPException(status_code=404)
-    module = session.get(CourseModule, modules[index].id)
-    assert module is not None
-    previous = modules[index - 1] if index > 0 else None
-    following = modules[index + 1] if index + 1 < len(modules) else None
-    return module, previous, following  # type: ignore[return-value]
+    view = services.module_view(session, current, module_slug)
+    if view is None:
+        raise HTTPException(status_code=404)
+    progress = None
+    if _is_learner(user):
+        progress = session.execute(
+            select(
+                ModuleProgress.version_id,
+                ModuleProgress.last_opened_at,
+                ModuleProgress.read_at,
+                ModuleProgress.done_at,
+            ).where(
+                ModuleProgress.user_id == user.id,
+                ModuleProgress.course_id == current.course_id,
+                ModuleProgress.module_slug == view.slug,
+            )
+        ).first()
+    seen, last_opened, read_at, done_at = progress if progress else (None, None, None, None)
+    place = _Place(
+        current.course_id, current.version_id, current.title, seen, last_opened, read_at, done_at
+    )
+    return place, view
+
+
+def _context(
+    slug: str, place: _Place, view: services.ModuleView, state: str | None, learner: bool
+) -> dict[str, object]:
+    return {
+        "course": {"slug": slug},
+        "version": {"title": place.version_title},
+        "module": view,
+        "previous": view.previous,
+        "following": view.following,
+        "state": state,
+        "learner": learner,
+    }
 
 
 @router.get("/kelas/{slug}/{module_slug}")
-@records_on_get
 def module_page(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, module_slug: str
 ) -> Response:
-    course, version = _published(session, slug)
-    module, previous, following = _module(session, version, module_slug)
-    state = None
-    if _is_learner(user):
-        # Opening a module is recorded as the page is served (like a read receipt); it only
-        # ever moves progress forward, so repeating the request changes nothing that matters.
+    place, view = _place(session, user, slug, module_slug)
+    learner = _is_learner(user)
+    state = place.state if learner else None
+    if learner and (
+        place.progress_version != place.version_id
+        or place.last_opened_at is None
+        or utcnow() - place.last_opened_at > REOPEN_INTERVAL
+    ):
+        # Opening a module is recorded as the page is served (a read receipt that only moves
+        # progress forward), in a short write of its own, and only when it adds something.
+        begin_write(session)
         state = services.touch_module(
-            session, user, course, version, module.slug, state="opened"
+            session, user.id, place.course_id, place.version_id, view.slug, state="opened"
         ).state
         session.commit()
-    return render(
-        request,
-        "learning/module.html",
-        {
-            "course": course,
-            "version": version,
-            "module": module,
-            "previous": previous,
-            "following": following,
-            "state": state,
-            "learner": _is_learner(user),
-        },
-    )
+    return render(request, "learning/module.html", _context(slug, place, view, state, learner))
 
 
 @router.post("/kelas/{slug}/{module_slug}/dibaca")
 def module_read(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, module_slug: str
 ) -> Response:
-    course, version = _published(session, slug)
-    module, _, following = _module(session, version, module_slug)
-    row = services.touch_module(session, user, course, version, module.slug, state="read")
+    place, view = _place(session, user, slug, module_slug)
+    row = services.touch_module(
+        session, user.id, place.course_id, place.version_id, view.slug, state="read"
+    )
     session.commit()
     if not is_htmx(request):
-        return RedirectResponse(f"/kelas/{slug}/{module.slug}#akhir", status_code=303)
+        return RedirectResponse(f"/kelas/{slug}/{view.slug}#akhir", status_code=303)
     return render(
         request,
         "learning/module.html",
-        {
-            "course": course,
-            "module": module,
-            "following": following,
-            "state": row.state,
-            "learner": True,
-        },
+        _context(slug, place, view, row.state, True),
         block="finish",
     )
 
@@ -224,11 +263,15 @@ def module_read(
 def module_done(
     request: Request, session: SessionDep, user: CurrentUser, slug: str, module_slug: str
 ) -> Response:
-    course, version = _published(session, slug)
-    module, _, following = _module(session, version, module_slug)
-    services.touch_module(session, user, course, version, module.slug, state="done")
+    place, view = _place(session, user, slug, module_slug)
+    services.touch_module(
+        session, user.id, place.course_id, place.version_id, view.slug, state="done"
+    )
+    course = session.get(Course, place.course_id)
+    assert course is not None
     services.enrol(session, user, course)
     session.commit()
+    following = view.following
     target = f"/kelas/{slug}/{following.slug}" if following else f"/kelas/{slug}?selesai=1"
     return RedirectResponse(target, status_code=303)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +108,7 @@ def publish(
     if existing is not None:
         if course.current_version_id != existing.id:
             course.current_version_id = existing.id
+            forget_published(course.slug)
             _audit_publish(session, actor, course, existing, note, restored=True)
             return PublishResult(existing, True)
         return PublishResult(existing, False)
@@ -152,6 +156,7 @@ def publish(
         session.add(CourseFile(version_id=version.id, path=path, data=data))
     course.current_version_id = version.id
     session.flush()
+    forget_published(course.slug)
     _audit_publish(session, actor, course, version, note, restored=False)
     return PublishResult(version, True)
 
@@ -303,34 +308,28 @@ def progress_for(session: Session, user_id: int, course_id: int) -> dict[str, Mo
 
 
 def touch_module(
-    session: Session,
-    user: User,
-    course: Course,
-    version: CourseVersion,
-    module_slug: str,
-    *,
-    state: str,
+    session: Session, user_id: int, course_id: int, version_id: int, module_slug: str, *, state: str
 ) -> ModuleProgress:
     """Record that a module was opened, read to the end, or done (each only moves forward)."""
     row = session.scalar(
         select(ModuleProgress).where(
-            ModuleProgress.user_id == user.id,
-            ModuleProgress.course_id == course.id,
+            ModuleProgress.user_id == user_id,
+            ModuleProgress.course_id == course_id,
             ModuleProgress.module_slug == module_slug,
         )
     )
     now = utcnow()
     if row is None:
         row = ModuleProgress(
-            user_id=user.id,
-            course_id=course.id,
+            user_id=user_id,
+            course_id=course_id,
             module_slug=module_slug,
-            version_id=version.id,
+            version_id=version_id,
             opened_at=now,
             last_opened_at=now,
         )
         session.add(row)
-    row.version_id = version.id
+    row.version_id = version_id
     if state == "opened":
         row.last_opened_at = now
     if state in ("read", "done") and row.read_at is None:
@@ -339,6 +338,119 @@ def touch_module(
         row.done_at = now
     session.flush()
     return row
+
+
+@dataclass(frozen=True)
+class Published:
+    course_id: int
+    version_id: int
+    version: str
+    renderer: int
+    title: str
+
+
+_PUBLISHED: dict[str, tuple[float, Published | None]] = {}
+# How long a worker may keep serving the previous version after a publish elsewhere.
+PUBLISHED_TTL_SECONDS = 5.0
+
+
+def published(session: Session, slug: str) -> Published | None:
+    """The current version of a course, remembered for a few seconds per process."""
+    now = time.monotonic()
+    hit = _PUBLISHED.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = session.execute(
+        select(
+            Course.id,
+            CourseVersion.id,
+            CourseVersion.version,
+            CourseVersion.renderer,
+            CourseVersion.title,
+        )
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .where(Course.slug == slug)
+    ).first()
+    found = Published(*row) if row is not None else None
+    if len(_PUBLISHED) > 1000:
+        _PUBLISHED.clear()
+    _PUBLISHED[slug] = (now + PUBLISHED_TTL_SECONDS, found)
+    return found
+
+
+def forget_published(slug: str) -> None:
+    _PUBLISHED.pop(slug, None)
+
+
+def clear_caches() -> None:
+    _PUBLISHED.clear()
+    with _VIEWS_LOCK:
+        _VIEWS.clear()
+
+
+@dataclass(frozen=True)
+class ModuleLink:
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    """What a module page shows of one version. Versions never change, so it can be cached."""
+
+    slug: str
+    title: str
+    summary: str
+    minutes: int
+    position: int
+    toc: list[dict[str, object]]
+    html: str
+    previous: ModuleLink | None
+    following: ModuleLink | None
+
+
+_VIEWS: OrderedDict[tuple[int, str, int, str], ModuleView] = OrderedDict()
+_VIEWS_LOCK = threading.Lock()
+VIEW_CACHE_SIZE = 256
+
+
+def module_view(session: Session, current: Published, slug: str) -> ModuleView | None:
+    """The module of a version, from a small per-process cache (keyed by content and renderer)."""
+    version_id = current.version_id
+    key = (version_id, current.version, current.renderer, slug)
+    with _VIEWS_LOCK:
+        view = _VIEWS.get(key)
+        if view is not None:
+            _VIEWS.move_to_end(key)
+            return view
+    outline = session.execute(
+        select(CourseModule.id, CourseModule.slug, CourseModule.title)
+        .where(CourseModule.version_id == version_id)
+        .order_by(CourseModule.position)
+    ).all()
+    index = next((i for i, m in enumerate(outline) if m.slug == slug), None)
+    if index is None:
+        return None
+    module = session.get(CourseModule, outline[index].id)
+    assert module is not None
+    before = outline[index - 1] if index > 0 else None
+    after = outline[index + 1] if index + 1 < len(outline) else None
+    view = ModuleView(
+        slug=module.slug,
+        title=module.title,
+        summary=module.summary,
+        minutes=module.minutes,
+        position=module.position,
+        toc=module.toc,
+        html=module.html,
+        previous=ModuleLink(before.slug, before.title) if before else None,
+        following=ModuleLink(after.slug, after.title) if after else None,
+    )
+    with _VIEWS_LOCK:
+        _VIEWS[key] = view
+        while len(_VIEWS) > VIEW_CACHE_SIZE:
+            _VIEWS.popitem(last=False)
+    return view
 
 
 def enrol(session: Session, user: User, course: Course, source: str = "mandiri") -> Enrolment:
