@@ -13,7 +13,8 @@ Accept-Encoding: gzip, like a browser. Load: wrk (Debian package) with fixed con
 machine; without wrk an asyncio httpx2 client with the same connections stands in (it costs more
 CPU: its figures are not comparable with wrk's, only the ratios within one run are). After a
 warm-up of each, the targets alternate (A, B, C, A, B, C, ...) for the same duration; the ratio
-judged is the median over the rounds of each round's module/Fortunes ratio. Targets: the largest module (the biggest rendered page), the Fortunes page, and
+judged is the median over the rounds of each round's module/Fortunes ratio. Targets: the
+largest module (the biggest rendered page), the Fortunes page, and
 for information the same Fortunes page behind the login (fortunes_user_ratio: what being logged
 in costs by itself). Also checked: the module page for a participant whose session was last
 recorded two minutes ago answers 200 within 2 s (stale_session). The weight is taken in headless
