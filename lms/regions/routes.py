@@ -203,25 +203,8 @@ def koperasi_create(
             session, scope, name=name, village_code=village_code, legal_number=legal_number
         )
     except services.KoperasiInputError as exc:
-        picked = services.village_hit(session, village_code) if village_code else None
-        if picked and not scope.covers_region(picked.code):
-            picked = None
-        return render_page(
-            request,
-            "regions/koperasi_form.html",
-            {
-                "values": {
-                    "name": name,
-                    "village_code": village_code,
-                    "legal_number": legal_number,
-                },
-                "errors": exc.errors,
-                "picked": picked,
-                "koperasi": None,
-            },
-            None,
-            status=400,
-        )
+        typed = {"name": name, "village_code": village_code, "legal_number": legal_number}
+        return _form_again(request, session, scope, typed, exc.errors, None)
     koperasi = Koperasi(**values)
     session.add(koperasi)
     session.flush()
@@ -237,6 +220,28 @@ def koperasi_create(
     )
     session.commit()
     return RedirectResponse(f"/koperasi/{koperasi.id}?baru=1", status_code=303)
+
+
+def _form_again(
+    request: Request,
+    session: Session,
+    scope: Scope,
+    values: dict[str, str],
+    errors: dict[str, str],
+    koperasi: Koperasi | None,
+) -> Response:
+    """The koperasi form again, with what was typed and a message per field."""
+    code = values["village_code"]
+    picked = services.village_hit(session, code) if code else None
+    if picked and not scope.covers_region(picked.code):
+        picked = None
+    context: dict[str, object] = {
+        "values": values,
+        "errors": errors,
+        "picked": picked,
+        "koperasi": koperasi,
+    }
+    return render_page(request, "regions/koperasi_form.html", context, None, status=400)
 
 
 def _get_koperasi(session: Session, scope: Scope, koperasi_id: int) -> Koperasi:
@@ -321,25 +326,8 @@ def koperasi_update(
             existing=koperasi,
         )
     except services.KoperasiInputError as exc:
-        picked = services.village_hit(session, village_code) if village_code else None
-        if picked and not scope.covers_region(picked.code):
-            picked = None
-        return render_page(
-            request,
-            "regions/koperasi_form.html",
-            {
-                "values": {
-                    "name": name,
-                    "village_code": village_code,
-                    "legal_number": legal_number,
-                },
-                "errors": exc.errors,
-                "picked": picked,
-                "koperasi": koperasi,
-            },
-            None,
-            status=400,
-        )
+        typed = {"name": name, "village_code": village_code, "legal_number": legal_number}
+        return _form_again(request, session, scope, typed, exc.errors, koperasi)
     before = services.koperasi_snapshot(koperasi)
     for key, value in values.items():
         setattr(koperasi, key, value)

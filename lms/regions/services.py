@@ -182,8 +182,26 @@ def search_villages(
 
 
 def village_hit(session: Session, code: str) -> VillageHit | None:
-    hits = search_villages(session, code, Scope("national"), limit=1)
-    return hits[0] if hits and hits[0].code == code else None
+    """The village with this exact code, with its kecamatan, kab/kota and province names."""
+    if not re.fullmatch(CODE_PATTERN[LEVEL_VILLAGE], code):
+        return None
+    names = dict(
+        session.execute(
+            select(Region.code, Region.name).where(
+                Region.code.in_([code, code[:8], code[:5], code[:2]])
+            )
+        ).all()
+    )
+    if code not in names:
+        return None
+    return VillageHit(
+        code=code,
+        name=names[code],
+        district=names.get(code[:8], ""),
+        regency=names.get(code[:5], ""),
+        province=names.get(code[:2], ""),
+        is_kelurahan=code[9] == "1",
+    )
 
 
 def region_label(session: Session, code: str) -> str:
