@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,7 +47,7 @@ import httpx2
 from playwright.sync_api import Page, sync_playwright
 
 from bench.fortunes_app import FORTUNES_PATH, FORTUNES_USER_PATH
-from bench.server import CHROMIUM_ARGS, DEMO_PASSWORD, _cli, _free_port
+from bench.server import CHROMIUM_ARGS, DEMO_PASSWORD, demo_env, running
 
 GOAL_RATIO = 0.8
 GOAL_BYTES = 60 * 1024
@@ -57,7 +56,6 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 WARMUP_S = float(os.environ.get("BENCH_WARMUP_S", "3"))
 ROUND_S = float(os.environ.get("BENCH_ROUND_S", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
-ROOT = Path(__file__).resolve().parent.parent
 
 # wrk prints its own report; this adds one JSON line with what we need (p95 included).
 WRK_SCRIPT = """
@@ -75,56 +73,13 @@ end
 
 @contextmanager
 def bench_server(tmp: str) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {
-        **os.environ,
-        "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-        "LMS_ENV": "test",
-        "LMS_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    _cli(env, "db", "upgrade")
-    _cli(env, "regions", "load")
-    _cli(env, "courses", "sync")
-    _cli(env, "demo", "--password", DEMO_PASSWORD)
-    port = _free_port()
-    # The same uvicorn options as `lms serve`, one worker.
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "bench.fortunes_app:build_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--no-access-log",
-            "--no-proxy-headers",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/masuk", timeout=2).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("the benchmark server did not start") from None
-            time.sleep(0.2)
-    try:
-        yield url, env
-    finally:
-        process.terminate()
-        process.wait(10)
+    env = demo_env(tmp)
+    # The same uvicorn options as `lms serve`, one worker, with the Fortunes routes added.
+    command = [sys.executable, "-m", "uvicorn", "--factory", "bench.fortunes_app:build_app"]
+    command += ["--host", "127.0.0.1", "--workers", "1", "--no-access-log"]
+    command += ["--no-proxy-headers", "--ws", "none"]
+    with running(command, env, tmp) as server:
+        yield server.url, env
 
 
 class LoginSession:

@@ -46,50 +46,58 @@ def _cli(env: dict[str, str], *args: str) -> None:
     )
 
 
+def demo_env(tmp: str) -> dict[str, str]:
+    """A fresh SQLite database in `tmp` with migrations, regions, the courses and the demo."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {
+        **os.environ,
+        "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+        "LMS_ENV": "test",
+        "LMS_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
+    _cli(env, "db", "upgrade")
+    _cli(env, "regions", "load")
+    _cli(env, "courses", "sync")
+    _cli(env, "demo", "--password", DEMO_PASSWORD)
+    return env
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], tmp: str) -> Iterator[Server]:
+    """Start a server command on a free port (appended as --port), wait for /masuk, stop it."""
+    port = _free_port()
+    log_path = Path(tmp, "server.log")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/masuk", timeout=2).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the benchmark server did not start") from None
+            time.sleep(0.2)
+    try:
+        yield Server(url=url, process=process, env=env)
+    finally:
+        process.terminate()
+        process.wait(10)
+        text = log_path.read_text(errors="replace")
+        if "Traceback" in text:
+            print(text[-4000:], file=sys.stderr)
+
+
 @contextmanager
 def demo_server(workers: int = 1) -> Iterator[Server]:
+    """`lms serve` (what production runs) on the demo data."""
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
-        env = {
-            **os.environ,
-            "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            "LMS_ENV": "test",
-            "LMS_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
-        }
-        _cli(env, "db", "upgrade")
-        _cli(env, "regions", "load")
-        _cli(env, "demo", "--password", DEMO_PASSWORD)
-        port = _free_port()
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lms.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            stdout=open(os.path.join(tmp, "server.log"), "wb"),  # noqa: SIM115 (closed with tmp)
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/masuk", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    process.kill()
-                    raise RuntimeError("the benchmark server did not start") from None
-                time.sleep(0.2)
-        try:
-            yield Server(url=url, process=process, env=env)
-        finally:
-            process.terminate()
-            process.wait(10)
-            log = Path(tmp, "server.log").read_text(errors="replace")
-            if "Traceback" in log:
-                print(log[-4000:], file=sys.stderr)
+        env = demo_env(tmp)
+        command = [sys.executable, "-m", "lms.cli", "serve", "--workers", str(workers)]
+        with running(command, env, tmp) as server:
+            yield server
