@@ -22,6 +22,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from quizzes.ledger import money
+
 LOCALES = ("id", "en")
 LocaleCode = Literal["id", "en"]
 LOCALE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -66,12 +68,9 @@ def N_(message: str) -> str:
     return message
 
 
-def format_rupiah(amount: int) -> str:
-    """12500000 -> 'Rp12.500.000' (Indonesian grouping in both languages: it is a rupiah sum)."""
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise TypeError("rupiah amounts are whole int rupiah")
-    text = format_decimal(abs(amount), locale="id", group_separator=True)
-    return f"-Rp{text}" if amount < 0 else f"Rp{text}"
+# Rupiah are formatted in one place, the ledger library: 12500000 -> "Rp12.500.000" in both
+# languages (it is a rupiah sum, written the Indonesian way).
+format_rupiah = money.format_rupiah
 
 
 def format_date(value: date | datetime, tz: str | None = None) -> str:

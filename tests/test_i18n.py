@@ -12,7 +12,7 @@ def test_rupiah_format():
     assert i18n.format_rupiah(12_500_000) == "Rp12.500.000"
     assert i18n.format_rupiah(0) == "Rp0"
     assert i18n.format_rupiah(-250_000) == "-Rp250.000"
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="bilangan bulat rupiah"):
         i18n.format_rupiah(1.5)  # type: ignore[arg-type]
 
 
