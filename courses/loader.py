@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from courses.images import ImageProblem, check_image
 from courses.model import (
@@ -78,6 +78,15 @@ def _entry_line(text: str, entry: str, fallback: int) -> int:
     return 1 + text[: match.start()].count("\n") if match else fallback
 
 
+def _whole(value: Any, low: int, high: int) -> TypeGuard[int]:
+    """A whole number (not a bool) from low to high."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _strings(value: Any) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -121,13 +130,13 @@ def _parse_module(file: str, raw: bytes, problems: list[Problem]) -> Module | No
             Problem(file, where("summary"), "Kolom summary wajib diisi (satu kalimat).")
         )
     minutes = meta.get("minutes")
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
+    if not _whole(minutes, 1, 600):
         problems.append(
             Problem(file, where("minutes"), "Kolom minutes harus bilangan bulat menit (1-600).")
         )
         minutes = 0
     key_terms = meta.get("key_terms", [])
-    if not isinstance(key_terms, list) or not all(isinstance(t, str) for t in key_terms):
+    if not _strings(key_terms):
         problems.append(Problem(file, where("key_terms"), "Kolom key_terms harus daftar istilah."))
         key_terms = []
     istilah = meta.get("istilah", {}) or {}
@@ -239,13 +248,13 @@ def load_course(
                 )
             )
     hours = meta.get("hours_jp")
-    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 200:
+    if not _whole(hours, 1, 200):
         problems.append(
             Problem(COURSE_FILE, where("hours_jp"), "hours_jp harus bilangan bulat JP (1-200).")
         )
         hours = 0
     sources = meta.get("sources", [])
-    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+    if not _strings(sources):
         problems.append(Problem(COURSE_FILE, where("sources"), "sources harus daftar sumber."))
         sources = []
     completion = Completion()
@@ -294,11 +303,7 @@ def load_course(
 
     if wanted == "all":
         completion = Completion(None)
-    elif (
-        isinstance(wanted, int)
-        and not isinstance(wanted, bool)
-        and 1 <= wanted <= max(1, len(module_files))
-    ):
+    elif _whole(wanted, 1, max(1, len(module_files))):
         completion = Completion(wanted)
     else:
         problems.append(

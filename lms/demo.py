@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import Jabatan, Role, User
 from lms.accounts.passwords import hash_password
 from lms.regions.models import LEVEL_VILLAGE, Koperasi, Region
-from lms.regions.scope import Scope
-from lms.regions.services import VillageHit, search_villages
+from lms.regions.services import VillageHit, village_hit
 
 KAB_TANGERANG = "36.03"
 KOTA_SERANG = "36.73"
@@ -134,12 +133,8 @@ def _spread(villages: list[str], count: int) -> list[str]:
 
 
 def _village_hits(session: Session, codes: list[str]) -> dict[str, VillageHit]:
-    hits: dict[str, VillageHit] = {}
-    for code in codes:
-        found = search_villages(session, code, Scope("national"), limit=1)
-        if found:
-            hits[code] = found[0]
-    return hits
+    hits = {code: village_hit(session, code) for code in codes}
+    return {code: hit for code, hit in hits.items() if hit is not None}
 
 
 @dataclass
