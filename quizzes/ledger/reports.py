@@ -103,20 +103,18 @@ def buku_besar(
         opening = ledger.balance(code, start - dt.timedelta(days=1))
     running = opening
     rows: list[LedgerRow] = []
-    for posted in ledger.entries_between(start, end):
-        for line in posted.entry.lines:
-            if line.account_code == code:
-                running += sign * (line.debit - line.credit)
-                rows.append(
-                    LedgerRow(
-                        posted.entry.date,
-                        posted.id,
-                        posted.entry.description,
-                        line.debit,
-                        line.credit,
-                        running,
-                    )
-                )
+    for posted, line in ledger.postings(code, start, end):
+        running += sign * (line.debit - line.credit)
+        rows.append(
+            LedgerRow(
+                posted.entry.date,
+                posted.id,
+                posted.entry.description,
+                line.debit,
+                line.credit,
+                running,
+            )
+        )
     return AccountLedger(account, opening, tuple(rows))
 
 
@@ -263,13 +261,9 @@ class LaporanHasilUsaha:
 
 def _movement(ledger: Ledger, account: Account, start: dt.date, end: dt.date) -> int:
     """Activity on the group's natural side, ignoring closing entries."""
-    net = 0
+    net = ledger.net_change(account.code, start, end, exclude=("penutup",))
     if start <= ledger.period_start:
         net += account.normal.sign * ledger.opening_balance(account.code)
-    for posted in ledger.entries_between(start, end, exclude=("penutup",)):
-        for line in posted.entry.lines:
-            if line.account_code == account.code:
-                net += line.debit - line.credit
     return account.type.natural_balance.sign * net
 
 

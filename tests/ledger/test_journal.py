@@ -4,10 +4,17 @@ import datetime as dt
 
 import pytest
 
-from quizzes.ledger.chart import Chart
-from quizzes.ledger.journal import JournalEntry, JournalError, Ledger, Line, format_tanggal
+from quizzes.ledger.chart import Chart, ChartError, load_default_chart
+from quizzes.ledger.journal import (
+    JournalEntry,
+    JournalError,
+    Ledger,
+    Line,
+    PostedEntry,
+    format_tanggal,
+)
 
-from .conftest import OPENING
+from .conftest import DECEMBER, OPENING
 
 D = dt.date
 MID = D(2025, 12, 15)
@@ -206,3 +213,54 @@ def test_period_must_not_be_reversed(chart: Chart) -> None:
 def test_format_tanggal() -> None:
     assert format_tanggal(D(2025, 12, 31)) == "31 Desember 2025"
     assert format_tanggal(D(2026, 2, 1)) == "1 Februari 2026"
+
+
+def test_posted_entries_are_ordinary_frozen_dataclasses(december: Ledger) -> None:
+    import dataclasses
+
+    posted = december.get(1)
+    twin = PostedEntry(1, posted.entry, "umum")
+    assert posted == twin
+    assert hash(posted) == hash(twin)
+    assert repr(posted) == repr(twin)
+    assert dataclasses.replace(posted, kind="penutup").kind == "penutup"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        posted.kind = "penutup"  # type: ignore[misc]
+
+
+def test_dated_questions_with_entries_posted_out_of_order(chart: Chart) -> None:
+    ledger = Ledger(chart, D(2025, 12, 1), D(2025, 12, 31), OPENING)
+    for day in (20, 5, 12, 5):
+        ledger.post(
+            entry(
+                Line("1-102", debit=day * 1000),
+                Line("4-101", credit=day * 1000),
+                day=D(2025, 12, day),
+            )
+        )
+    assert [p.id for p in ledger.entries_between()] == [2, 4, 3, 1]
+    assert [p.id for p in ledger.entries_between(D(2025, 12, 6), D(2025, 12, 20))] == [3, 1]
+    assert ledger.net_debit("1-102", D(2025, 12, 5)) == OPENING["1-102"] + 10_000
+    assert ledger.net_debit("1-102", D(2025, 12, 19)) == OPENING["1-102"] + 22_000
+    assert ledger.net_change("4-101", D(2025, 12, 6), D(2025, 12, 31)) == -32_000
+    assert ledger.net_change("4-101", D(2025, 12, 21), D(2025, 12, 6)) == 0
+    ledger.post(entry(Line("1-102", debit=1), Line("4-101", credit=1), day=D(2025, 12, 1)))
+    assert [p.id for p, _ in ledger.postings("1-102")] == [5, 2, 4, 3, 1]
+    first = ledger.reverse(3, D(2025, 12, 31), "salah")
+    assert ledger.net_debit("1-102", exclude=("pembalik",)) == OPENING["1-102"] + 42_001
+    assert ledger.net_debit("1-102") == OPENING["1-102"] + 30_001
+    assert ledger.net_debit("1-102", exclude=("umum",)) == OPENING["1-102"] - 12_000
+    assert ledger.net_debit("1-102", D(2025, 12, 30), exclude=("umum",)) == OPENING["1-102"]
+    assert [p.id for p in ledger.entries_between(exclude=("umum",))] == [first]
+    with pytest.raises(ChartError):
+        ledger.net_debit("9-999")
+    with pytest.raises(ChartError):
+        ledger.postings("9-999")
+
+
+def test_changing_the_chart_reindexes(december: Ledger) -> None:
+    before = {a.code: december.balance(a.code) for a in december.chart}
+    december.chart = load_default_chart(simpanan_as="liabilitas")
+    assert {a.code: december.balance(a.code) for a in december.chart} == before
+    assert december.chart.get("3-101").type.value == "liabilitas"
+    assert december.totals() == (sum(e.total_debit for e in DECEMBER),) * 2
