@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
-from bench import memory, module_page, page_weight
+from bench import ledger, memory, module_page, page_weight
 
 
 def main() -> int:
     results = []
-    for module in (page_weight, memory, module_page):
+    for module in (page_weight, memory, module_page, ledger):
         result = module.run()
         print(json.dumps(result), flush=True)
         results.append(result)
