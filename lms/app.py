@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from lms.audit.routes import router as audit_router
     from lms.authoring.routes import router as authoring_router
     from lms.learning.routes import router as learning_router
+    from lms.practice.routes import router as practice_router
     from lms.regions.routes import router as regions_router
 
     app.include_router(accounts_router)
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(audit_router)
     app.include_router(learning_router)
     app.include_router(authoring_router)
+    app.include_router(practice_router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     return app
 

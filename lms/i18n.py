@@ -73,6 +73,11 @@ def N_(message: str) -> str:
 format_rupiah = money.format_rupiah
 
 
+def format_nominal(amount: int) -> str:
+    """An amount in a column headed "(Rp)": ``12.500.000``, ``-148.500``."""
+    return money.format_rupiah(amount).replace("Rp", "")
+
+
 def format_date(value: date | datetime, tz: str | None = None) -> str:
     if isinstance(value, datetime) and tz:
         value = value.astimezone(ZoneInfo(TIMEZONES[tz]))

@@ -12,6 +12,7 @@ from lms.learning.models import (
     Enrolment,
     ModuleProgress,
 )
+from lms.practice.models import PracticeBook, PracticeEntry, PracticeLine
 from lms.regions.models import Koperasi, Region
 
 __all__ = [
@@ -26,6 +27,9 @@ __all__ = [
     "Koperasi",
     "LoginFailure",
     "ModuleProgress",
+    "PracticeBook",
+    "PracticeEntry",
+    "PracticeLine",
     "Region",
     "User",
     "UserSession",

@@ -75,6 +75,7 @@ def environment() -> Environment:
     )
     env.filters.update(
         rupiah=i18n.format_rupiah,
+        nominal=i18n.format_nominal,
         tanggal=i18n.format_date,
         waktu=i18n.format_datetime,
         angka=i18n.format_number,

@@ -86,38 +86,55 @@
         ["password", "hidden", "submit", "file", "checkbox", "radio"].indexOf(el.type) < 0;
     });
   }
-  document.querySelectorAll("form[data-draft]").forEach(function (form) {
-    if (!store) return;
+  function restore(form) {
     var saved = null;
     try { saved = JSON.parse(store.getItem(key(form)) || "null"); } catch (err) { saved = null; }
     var base = form.getAttribute("data-draft-base");
-    if (saved) {
-      var over = base !== null && saved["@base"] === base;
-      var later = [];
-      fields(form).forEach(function (el) {
-        if (saved[el.name] === undefined || saved[el.name] === el.value) return;
-        if (!el.value) el.value = saved[el.name];
-        else if (over) later.push(el);
-      });
-      if (later.length) {
-        // After htmx has read the page's values (it starts on DOMContentLoaded too), so that the
-        // input event refreshes what depends on the text, such as a live preview.
-        document.addEventListener("DOMContentLoaded", function () {
-          later.forEach(function (el) {
-            el.value = saved[el.name];
-            el.dispatchEvent(new Event("input", { bubbles: true }));
-          });
-          say(msg.restored);
-        });
-      }
-    }
-    form.addEventListener("input", function () {
-      var data = {};
-      fields(form).forEach(function (el) { if (el.value) data[el.name] = el.value; });
-      if (base !== null) data["@base"] = base;
-      store.setItem(key(form), JSON.stringify(data));
+    if (!saved) return;
+    var over = base !== null && saved["@base"] === base;
+    var later = [];
+    fields(form).forEach(function (el) {
+      if (saved[el.name] === undefined || saved[el.name] === el.value) return;
+      if (!el.value) el.value = saved[el.name];
+      else if (over) later.push(el);
     });
-  });
+    if (later.length) {
+      // After htmx has read the page's values (it starts on DOMContentLoaded too), so that the
+      // input event refreshes what depends on the text, such as a live preview.
+      document.addEventListener("DOMContentLoaded", function () {
+        later.forEach(function (el) {
+          el.value = saved[el.name];
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        });
+        say(msg.restored);
+      });
+    }
+  }
+  function keep(form) {
+    var data = {}, base = form.getAttribute("data-draft-base");
+    fields(form).forEach(function (el) { if (el.value) data[el.name] = el.value; });
+    if (base !== null) data["@base"] = base;
+    store.setItem(key(form), JSON.stringify(data));
+  }
+  if (store) {
+    document.querySelectorAll("form[data-draft]").forEach(restore);
+    // Delegated, so that a form replaced by htmx keeps being saved.
+    document.addEventListener("input", function (e) {
+      var form = e.target && e.target.form;
+      if (form && form.hasAttribute("data-draft")) keep(form);
+    });
+    // The server kept the form too (revision in the event): the device's copy is typed over it.
+    document.addEventListener("draftSaved", function (e) {
+      var form = e.target && e.target.closest ? e.target.closest("form[data-draft]") : null;
+      if (!form || !e.detail || e.detail.value === undefined) return;
+      form.setAttribute("data-draft-base", String(e.detail.value));
+      keep(form);
+    });
+    // The form was saved for good (posted): forget the device's copy.
+    document.addEventListener("draftClear", function (e) {
+      if (e.detail && e.detail.value) store.removeItem("draft:" + e.detail.value);
+    });
+  }
 
   /* A link with data-line (a problem "line 12") puts the cursor on that line of the textarea it
      points at; data-tab names the radio button that shows the textarea on a phone. */

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import Jabatan, Role, User
 from lms.audit.services import record
+from lms.practice.models import PracticeBook
 from lms.regions.models import Koperasi
 from lms.regions.services import koperasi_snapshot
 from tests.conftest import csrf_for, login
@@ -84,6 +85,16 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("GET", "/kelola/kursus/{slug}/versi"): AUTHORS,
     ("GET", "/kelola/kursus/{slug}/versi/{number}/zip"): AUTHORS,
     ("GET", "/kelola/kursus/{slug}/versi/{a}/{b}"): AUTHORS,
+    # Practice books are private: everyone has their own, nobody sees another's.
+    ("GET", "/latihan"): ANY_USER,
+    ("POST", "/latihan"): ANY_USER,
+    ("GET", "/latihan/{book_id}"): ANY_USER,
+    ("POST", "/latihan/{book_id}/draf"): ANY_USER,
+    ("POST", "/latihan/{book_id}/jurnal"): ANY_USER,
+    ("POST", "/latihan/{book_id}/jurnal/{number}/balik"): ANY_USER,
+    ("POST", "/latihan/{book_id}/ulang"): ANY_USER,
+    ("GET", "/latihan/{book_id}/ekspor.xlsx"): ANY_USER,
+    ("GET", "/latihan/{book_id}/ekspor.beancount"): ANY_USER,
 }
 
 
@@ -128,14 +139,17 @@ def world(db):  # type: ignore[no-untyped-def]
         after={"name": f"{MARK} audit"},
         region_code=srg.village_code,
     )
+    book = PracticeBook(user_id=people["peserta_srg"].id, scenario="gerai-sembako-bulan-pertama")
+    db.add(book)
     db.flush()
-    return {"tgr": tgr, "srg": srg, **people}
+    return {"tgr": tgr, "srg": srg, "book": book, **people}
 
 
 def fill_path(path: str, world) -> str:  # type: ignore[no-untyped-def]
     """Every path parameter points at an object of Kota Serang."""
     values = {
         "koperasi_id": world["srg"].id,
+        "book_id": world["book"].id,
         "user_id": world["peserta_srg"].id,
         # Courses are national: not region data. These names reach a 404 for everyone.
         "slug": "tidak-ada",

@@ -366,6 +366,13 @@ def logout(page: Page) -> Response:
     return submit(page, page.locator("form.logout button"))
 
 
+def expect_offline_errors(page: Page) -> None:
+    """The htmx errors of requests sent while the test had switched the network off."""
+    track = tracker(page)
+    offline = ("htmx:sendError", "htmx:afterRequest")
+    track.problems[:] = [p for p in track.problems if not any(o in p for o in offline)]
+
+
 def finish(page: Page) -> list[str]:
     """At the end of a passed test: check the last page, report what was missed or went wrong."""
     track = _trackers.get(page)

@@ -1,0 +1,1 @@
+"""Practice ledgers (buku latihan): each participant's private sandboxes seeded from scenarios."""
