@@ -1,7 +1,8 @@
 """Resident memory of one web worker serving the demo data (bar: under 100 MB).
 
 The worker is exercised first: every demo role logs in and opens its pages, a hall of logins
-hashes passwords at once, and the region search scans the 83,762 villages.
+hashes passwords at once, the region search scans the 83,762 villages, and participants open
+practice books, post entries and download them as workbooks.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ PAGES = [
     "/audit",
     "/wilayah?q=bojong",
     "/akun",
+    "/latihan",
 ]
 
 
@@ -51,6 +53,34 @@ def _session(url: str, login: str) -> None:
         assert response.status_code == 303, response.status_code
         for path in PAGES:
             client.get(path)
+        if login.startswith("0812"):
+            fresh = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/latihan").text)
+            assert fresh  # (the token changes at login)
+            _practise(client, fresh.group(1))
+
+
+def _practise(client: httpx2.Client, token: str) -> None:
+    """A participant opens a practice book, posts an entry and downloads the workbook."""
+    opened = client.post(
+        "/latihan", data={"csrf_token": token, "skenario": "gerai-sembako-bulan-pertama"}
+    )
+    assert opened.status_code == 303, opened.status_code
+    book = opened.headers["location"]
+    client.get(book)
+    entry = {
+        "csrf_token": token,
+        "tanggal": "2025-12-24",
+        "keterangan": "Beli token listrik gerai",
+        "baris": "2",
+        "akun-0": "5-103",
+        "debit-0": "Rp450.000",
+        "akun-1": "1-102",
+        "kredit-1": "Rp450.000",
+    }
+    posted = client.post(book + "/jurnal", data=entry)
+    assert posted.status_code == 303, posted.status_code
+    client.get(book)
+    client.get(book + "/ekspor.xlsx")
 
 
 def run() -> dict[str, Any]:

@@ -15,13 +15,13 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope as ASGIScope
 
-from lms import i18n
+from lms import i18n, runtime
 from lms.accounts import sessions
 from lms.config import Settings, get_settings
 from lms.cookies import LANG_COOKIE, ONE_YEAR, set_csrf_cookie
 from lms.db import Database, make_engine
 from lms.deps import SAFE_METHODS, CSRFFailed, Forbidden, LoginRequired, login_url
-from lms.templating import STATIC_DIR, render
+from lms.templating import STATIC_DIR, environment, render
 
 log = logging.getLogger("lms")
 
@@ -73,6 +73,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Fewer threads than AnyIO's 40: each may hold a database connection and page cache.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        # Compile every template now: compiling the largest takes megabytes for a moment, and
+        # several at once under the first load would lift the worker's peak memory.
+        env = environment()
+        for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+            env.get_template(name)
+        runtime.trim(every=0)
         yield
 
     app = FastAPI(
@@ -113,6 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if "cache-control" not in headers:
             headers["Cache-Control"] = "no-store"
+        runtime.trim()
         return response
 
     # Level 4: within 10 % of level 9's size for our pages at a fifth of the time.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import time
+from collections.abc import Callable
 
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
@@ -28,6 +30,36 @@ def tune_process(mmap_threshold: int = 128 * 1024, arena_max: int = 2) -> bool:
     except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
         return False
     ok = bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(mallopt(M_ARENA_MAX, arena_max))
+    enable_trimming()
     if not ok:
         log.warning("mallopt refused the worker memory settings")
     return ok
+
+
+_trim: Callable[[int], int] | None = None
+_last_trim = 0.0
+
+
+def enable_trimming() -> bool:
+    """Let :func:`trim` hand free heap pages back to the system (glibc only)."""
+    global _trim
+    name = ctypes.util.find_library("c")
+    try:
+        _trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        _trim = None
+    return _trim is not None
+
+
+def trim(every: float = 1.0) -> None:
+    """Return freed memory in the middle of the heap (``malloc_trim``), at most once a second.
+
+    Pages are rendered as strings of tens of kilobytes in several threads; once freed they leave
+    holes that glibc keeps resident until told otherwise.
+    """
+    global _last_trim
+    now = time.monotonic()
+    if _trim is None or now - _last_trim < every:
+        return
+    _last_trim = now
+    _trim(0)

@@ -294,9 +294,7 @@ def practice_xlsx(
         state = _export_state(session, user, book_id)
     except NotYourBook:
         return _refused(request)
-    from quizzes.ledger.export import to_xlsx
-
-    data = to_xlsx(state.ledger, title=state.scenario.title, koperasi=state.scenario.koperasi)
+    data = views.xlsx_bytes(state)
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

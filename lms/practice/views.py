@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -132,3 +135,24 @@ def file_stem(state: BookState) -> str:
     """``buku-latihan-12-gerai-sembako-bulan-pertama``: ASCII, safe in a header."""
     slug = re.sub(r"[^a-z0-9-]+", "-", state.scenario.slug.lower()).strip("-")
     return f"buku-latihan-{state.book.id}-{slug}"
+
+
+def xlsx_bytes(state: BookState) -> bytes:
+    """The workbook, made in a child process: openpyxl would add megabytes to every worker
+    that ever served a download, and workers must stay under 100 MB."""
+    from quizzes.ledger.export import ledger_to_data
+
+    request = {
+        "ledger": ledger_to_data(state.ledger),
+        "title": state.scenario.title,
+        "koperasi": state.scenario.koperasi,
+    }
+    # Our own module, no shell, nothing the user typed in the arguments.
+    done = subprocess.run(
+        [sys.executable, "-m", "quizzes.ledger.export", "xlsx"],
+        input=json.dumps(request).encode(),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout

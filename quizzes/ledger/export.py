@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from quizzes.ledger.chart import AccountType, Chart
-from quizzes.ledger.journal import Ledger, PostedEntry, format_tanggal
+from quizzes.ledger.chart import Account, AccountType, Chart, NormalBalance
+from quizzes.ledger.journal import JournalEntry, Ledger, Line, PostedEntry, format_tanggal
 from quizzes.ledger.reports import (
     StatementLine,
     buku_besar,
@@ -33,7 +35,15 @@ from quizzes.ledger.reports import (
     neraca_saldo,
 )
 
-__all__ = ["BEANCOUNT_ROOTS", "account_names", "beancount_string", "to_beancount", "to_xlsx"]
+__all__ = [
+    "BEANCOUNT_ROOTS",
+    "account_names",
+    "beancount_string",
+    "ledger_from_data",
+    "ledger_to_data",
+    "to_beancount",
+    "to_xlsx",
+]
 
 BEANCOUNT_ROOTS = {
     AccountType.ASET: "Assets",
@@ -424,3 +434,96 @@ def _hasil_usaha(ledger: Ledger, sheet: _Sheet, heading: list[str]) -> None:
         sheet.text("SHU Sesudah Pajak", bold=True),
         sheet.amount(report.shu_sesudah_pajak, bold=True),
     )
+
+
+# ---------------------------------------------------------------------- across processes
+
+
+def ledger_to_data(ledger: Ledger) -> dict[str, Any]:
+    """Everything needed to rebuild ``ledger`` (chart, period, saldo awal, entries) as JSON data."""
+    chart = ledger.chart
+    return {
+        "chart": {
+            "accounts": [
+                {
+                    "code": a.code,
+                    "name": a.name,
+                    "type": a.type.value,
+                    "normal": a.normal.value,
+                    "contra_of": a.contra_of,
+                    "unit": a.unit,
+                    "simpanan_modal": a.simpanan_modal,
+                }
+                for a in chart
+            ],
+            "shu_account": chart.shu_account,
+            "tax_accounts": list(chart.tax_accounts),
+        },
+        "period": [ledger.period_start.isoformat(), ledger.period_end.isoformat()],
+        "opening": {a.code: ledger.opening_balance(a.code) for a in chart},
+        "entries": [
+            {
+                "date": p.entry.date.isoformat(),
+                "description": p.entry.description,
+                "kind": p.kind,
+                "reverses": p.reverses,
+                "reason": p.reason,
+                "lines": [[ln.account_code, ln.debit, ln.credit] for ln in p.entry.lines],
+            }
+            for p in ledger.entries
+        ],
+        "closed_up_to": ledger.closed_up_to.isoformat() if ledger.closed_up_to else None,
+    }
+
+
+def ledger_from_data(data: dict[str, Any]) -> Ledger:
+    """The ledger :func:`ledger_to_data` described, posted again entry by entry."""
+    chart_data = data["chart"]
+    chart = Chart(
+        (
+            Account(
+                code=row["code"],
+                name=row["name"],
+                type=AccountType(row["type"]),
+                normal_balance=NormalBalance(row["normal"]),
+                contra_of=row["contra_of"],
+                unit=row["unit"],
+                simpanan_modal=row["simpanan_modal"],
+            )
+            for row in chart_data["accounts"]
+        ),
+        shu_account=chart_data["shu_account"],
+        tax_accounts=chart_data["tax_accounts"],
+    )
+    start, end = (dt.date.fromisoformat(d) for d in data["period"])
+    ledger = Ledger(chart, start, end, {k: v for k, v in data["opening"].items() if v})
+    for row in data["entries"]:
+        day = dt.date.fromisoformat(row["date"])
+        if row["kind"] == "pembalik":
+            ledger.reverse(row["reverses"], day, row["reason"] or "")
+        else:
+            lines = tuple(Line(code, debit, credit) for code, debit, credit in row["lines"])
+            ledger.post(JournalEntry(day, row["description"], lines), kind=row["kind"])
+    if data.get("closed_up_to"):
+        ledger.close_period(dt.date.fromisoformat(data["closed_up_to"]))
+    return ledger
+
+
+def main() -> int:
+    """``python -m quizzes.ledger.export xlsx``: JSON ``{ledger, title, koperasi}`` on stdin,
+    the workbook on stdout. Web workers use it so that openpyxl never loads in their memory."""
+    if sys.argv[1:] != ["xlsx"]:
+        print(
+            "usage: python -m quizzes.ledger.export xlsx < ledger.json > buku.xlsx", file=sys.stderr
+        )
+        return 2
+    request = json.load(sys.stdin)
+    ledger = ledger_from_data(request["ledger"])
+    sys.stdout.buffer.write(
+        to_xlsx(ledger, title=request["title"], koperasi=request.get("koperasi", ""))
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -346,3 +346,31 @@ def test_beancount_agrees_on_any_books(steps: list[tuple[str, object]]) -> None:
     for account in CHART:
         node = realization.get(real, names[account.code])
         assert node.balance.get_currency_units("IDR").number == ledger.net_debit(account.code)
+
+
+def test_a_ledger_survives_the_trip_to_another_process_exactly():
+    import json
+    import subprocess
+    import sys
+
+    from quizzes.ledger.export import ledger_from_data, ledger_to_data
+    from quizzes.ledger.scenario import bundled_scenarios
+
+    for scenario in bundled_scenarios().values():
+        ledger = scenario.answer_ledger()
+        ledger.reverse(len(ledger.entries), ledger.period_end, "uji")
+        data = json.loads(json.dumps(ledger_to_data(ledger)))
+        again = ledger_from_data(data)
+        assert again.entries == ledger.entries
+        assert [again.net_debit(a.code) for a in again.chart] == [
+            ledger.net_debit(a.code) for a in ledger.chart
+        ]
+        assert list(again.chart) == list(ledger.chart)
+    request = {"ledger": data, "title": "Uji", "koperasi": "Koperasi Uji"}
+    done = subprocess.run(
+        [sys.executable, "-m", "quizzes.ledger.export", "xlsx"],
+        input=json.dumps(request).encode(),
+        capture_output=True,
+        check=True,
+    )
+    assert done.stdout[:2] == b"PK"  # a zip: the workbook
