@@ -152,7 +152,7 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
-        return render(request, "errors/403.html", status_code=403)
+        return render(request, exc.template, status_code=403)
 
     @app.exception_handler(CSRFFailed)
     async def csrf_failed(request: Request, exc: CSRFFailed) -> Response:

@@ -25,7 +25,10 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
-    pass
+    """Refused: answered with ``template`` (the general "Akses ditolak" page unless a domain
+    has a page that says more) and status 403."""
+
+    template = "errors/403.html"
 
 
 class CSRFFailed(Exception):

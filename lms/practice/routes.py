@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from lms.db import begin_write
 from lms.deps import CurrentUser, SessionDep
 from lms.i18n import gettext as _
 from lms.practice import services, views
-from lms.practice.services import BookNotFound, JournalForm, NotYourBook
+from lms.practice.services import JournalForm
 from lms.templating import is_htmx, render
 
 router = APIRouter()
@@ -28,17 +28,6 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
-
-
-def _refused(request: Request) -> Response:
-    return render(request, "practice/not_yours.html", status_code=403)
-
-
-def _book_or_refuse(session: Session, user: User, book_id: int) -> Any:
-    try:
-        return services.own_book(session, user, book_id)
-    except BookNotFound:
-        raise HTTPException(status_code=404) from None
 
 
 @router.get("/latihan")
@@ -94,13 +83,8 @@ def _page(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    try:
-        if state is None:
-            state = services.load_state(session, services.own_book(session, user, book_id))
-    except BookNotFound:
-        raise HTTPException(status_code=404) from None
-    except NotYourBook:
-        return _refused(request)
+    if state is None:
+        state = services.load_state(session, services.own_book(session, user, book_id))
     account = request.query_params.get("akun", "")
     context = views.book_context(state, form=form, result=result, account=account)
     context.update(reverse_error=reverse_error, notice=notice)
@@ -124,10 +108,6 @@ def practice_book(
     return _page(request, session, user, book_id, block=block, notice=notice)
 
 
-def _draft_key(book: Any) -> str:
-    return f"latihan-{book.id}-{book.generation}"
-
-
 @router.post("/latihan/{book_id}/draf")
 def practice_draft(
     request: Request, session: SessionDep, user: CurrentUser, book_id: int, fields: FormFields
@@ -139,13 +119,8 @@ def practice_draft(
         form.add_line()
     elif match := re.fullmatch(r"hapus-(\d+)", action):
         form.remove_line(int(match.group(1)))
-    try:
-        begin_write(session)
-        book = services.own_book(session, user, book_id, lock=True)
-    except BookNotFound:
-        raise HTTPException(status_code=404) from None
-    except NotYourBook:
-        return _refused(request)
+    begin_write(session)
+    book = services.own_book(session, user, book_id, lock=True)
     if fields.get("basis") == str(book.form_rev):
         rev = services.save_draft(session, book, form)
     else:  # typed into a form that was emptied since (posted in another tab, started over)
@@ -170,13 +145,7 @@ def practice_post(
     request: Request, session: SessionDep, user: CurrentUser, book_id: int, fields: FormFields
 ) -> Response:
     form = JournalForm.from_form(fields)
-    try:
-        state, result = services.post(session, user, book_id, form)
-    except BookNotFound:
-        raise HTTPException(status_code=404) from None
-    except NotYourBook:
-        session.rollback()
-        return _refused(request)
+    state, result = services.post(session, user, book_id, form)
     if result.entry is None:
         form.compact()
         services.save_draft(session, state.book, form)
@@ -204,7 +173,7 @@ def practice_post(
         state=state,
         notice=_("Jurnal nomor %(n)s dicatat.") % {"n": number},
         block="workspace",
-        headers={"HX-Trigger": json.dumps({"draftClear": _draft_key(state.book)})},
+        headers={"HX-Trigger": json.dumps({"draftClear": views.draft_key(state.book)})},
     )
 
 
@@ -218,13 +187,7 @@ def practice_reverse(
     alasan: Annotated[str, Form()] = "",
     tanggal: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        state, error = services.reverse(session, user, book_id, number, tanggal, alasan[:200])
-    except BookNotFound:
-        raise HTTPException(status_code=404) from None
-    except NotYourBook:
-        session.rollback()
-        return _refused(request)
+    state, error = services.reverse(session, user, book_id, number, tanggal, alasan[:200])
     if error:
         session.rollback()
         return _page(
@@ -260,63 +223,40 @@ def practice_reset(
     book_id: int,
     yakin: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        if yakin != "ya":
-            _book_or_refuse(session, user, book_id)
-            return _page(
-                request,
-                session,
-                user,
-                book_id,
-                notice=_("Centang kotak persetujuan dulu untuk memulai ulang buku ini."),
-                status_code=400,
-            )
-        services.start_over(session, user, book_id)
-    except NotYourBook:
-        session.rollback()
-        return _refused(request)
+    if yakin != "ya":
+        return _page(
+            request,
+            session,
+            user,
+            book_id,
+            notice=_("Centang kotak persetujuan dulu untuk memulai ulang buku ini."),
+            status_code=400,
+        )
+    services.start_over(session, user, book_id)
     session.commit()
     return RedirectResponse(f"/latihan/{book_id}?ulang=1", status_code=303)
 
 
-def _export_state(session: Session, user: User, book_id: int) -> services.BookState:
-    try:
-        return services.load_state(session, services.own_book(session, user, book_id))
-    except BookNotFound:
-        raise HTTPException(status_code=404) from None
+def _download(session: Session, user: User, book_id: int, suffix: str) -> Response:
+    state = services.load_state(session, services.own_book(session, user, book_id))
+    if suffix == "xlsx":
+        data = views.xlsx_bytes(state)
+        media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        from quizzes.ledger.export import to_beancount
+
+        title = f"{state.scenario.koperasi}: {state.scenario.title}"
+        data = to_beancount(state.ledger, title=title).encode()
+        media_type = "text/plain; charset=utf-8"
+    disposition = f'attachment; filename="{views.file_stem(state)}.{suffix}"'
+    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 @router.get("/latihan/{book_id}/ekspor.xlsx")
-def practice_xlsx(
-    request: Request, session: SessionDep, user: CurrentUser, book_id: int
-) -> Response:
-    try:
-        state = _export_state(session, user, book_id)
-    except NotYourBook:
-        return _refused(request)
-    data = views.xlsx_bytes(state)
-    return Response(
-        data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{views.file_stem(state)}.xlsx"'},
-    )
+def practice_xlsx(session: SessionDep, user: CurrentUser, book_id: int) -> Response:
+    return _download(session, user, book_id, "xlsx")
 
 
 @router.get("/latihan/{book_id}/ekspor.beancount")
-def practice_beancount(
-    request: Request, session: SessionDep, user: CurrentUser, book_id: int
-) -> Response:
-    try:
-        state = _export_state(session, user, book_id)
-    except NotYourBook:
-        return _refused(request)
-    from quizzes.ledger.export import to_beancount
-
-    text = to_beancount(state.ledger, title=f"{state.scenario.koperasi}: {state.scenario.title}")
-    return Response(
-        text,
-        media_type="text/plain; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{views.file_stem(state)}.beancount"'
-        },
-    )
+def practice_beancount(session: SessionDep, user: CurrentUser, book_id: int) -> Response:
+    return _download(session, user, book_id, "beancount")

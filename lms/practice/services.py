@@ -14,11 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import HTTPException
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.db import begin_write, utcnow
+from lms.deps import Forbidden
 from lms.i18n import gettext as _
 from lms.practice.models import PracticeBook, PracticeEntry, PracticeLine
 from quizzes.ledger.chart import Account, Chart
@@ -32,12 +34,15 @@ MIN_LINES = 2
 DESCRIPTION_MAX = 300
 
 
-class BookNotFound(LookupError):
-    pass
+class BookNotFound(HTTPException):
+    def __init__(self, book_id: int) -> None:
+        super().__init__(status_code=404, detail=f"practice book {book_id}")
 
 
-class NotYourBook(PermissionError):
-    pass
+class NotYourBook(Forbidden):
+    """Someone else's book (a tampered form, a shared link): refused, and nothing changes."""
+
+    template = "practice/not_yours.html"
 
 
 def scenarios() -> dict[str, Scenario]:

@@ -46,6 +46,11 @@ class Check:
         return self.actual == self.assertion.expected
 
 
+def draft_key(book: PracticeBook) -> str:
+    """The name of the device's copy of a book's journal form (per start-over)."""
+    return f"latihan-{book.id}-{book.generation}"
+
+
 def form_context(
     book: PracticeBook, chart: Chart, form: JournalForm, result: FormResult | None
 ) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def form_context(
         "errors": result.errors if result else {},
         "problems": result.problems if result else [],
         "totals": running_totals(form),
-        "draft_key": f"latihan-{book.id}-{book.generation}",
+        "draft_key": draft_key(book),
     }
 
 
