@@ -23,8 +23,11 @@ from courses.model import (
     Module,
     Problem,
 )
+from quizzes.loader import QuizError, load_quiz
+from quizzes.quiz import Quiz
 
 COURSE_FILE = "course.yaml"
+QUIZ_FOLDER = "kuis/"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MODULE_FILE_RE = re.compile(r"^(?:\d+-)?([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 GLOSSARY_RE = re.compile(r"\[\[([^\[\]\n]{1,80})\]\]")
@@ -343,8 +346,9 @@ def load_course(
                 problems.append(
                     Problem(module.file, line, f"Gambar {target} tidak ada di folder kursus.")
                 )
+    quizzes = _quizzes(files, {m.slug for m in modules}, problems)
     for name, data in files.items():
-        if name == COURSE_FILE or name.endswith(".md"):
+        if name == COURSE_FILE or name.endswith(".md") or name.startswith(QUIZ_FOLDER):
             continue
         if not name.lower().endswith(IMAGE_SUFFIXES):
             problems.append(
@@ -374,7 +378,36 @@ def load_course(
         sources=tuple(sources),
         version=version_of(files),
         files=dict(files),
+        quizzes=tuple(quizzes),
     )
+
+
+def _quizzes(files: Mapping[str, bytes], modules: set[str], problems: list[Problem]) -> list[Quiz]:
+    """The course's quizzes (kuis/*.yaml) in file-name order, checked with the ledger engine."""
+    quizzes: list[Quiz] = []
+    slugs: dict[str, str] = {}
+    for name in sorted(files):
+        if not name.startswith(QUIZ_FOLDER):
+            continue
+        if "/" in name.removeprefix(QUIZ_FOLDER) or not name.endswith(".yaml"):
+            problems.append(Problem(name, 1, "Folder kuis/ hanya berisi berkas kuis .yaml."))
+            continue
+        try:
+            quiz = load_quiz(files[name], name)
+        except QuizError as exc:
+            problems.extend(Problem(p.file, p.line, p.message) for p in exc.problems)
+            continue
+        if quiz.slug in slugs:
+            problems.append(
+                Problem(name, 1, f"Slug kuis {quiz.slug} sudah dipakai {slugs[quiz.slug]}.")
+            )
+            continue
+        slugs[quiz.slug] = name
+        if quiz.module is not None and quiz.module not in modules:
+            problems.append(Problem(name, 1, f"Modul {quiz.module} tidak ada di kursus ini."))
+            continue
+        quizzes.append(quiz)
+    return quizzes
 
 
 def load_library(root: Path) -> tuple[list[Course], list[Problem]]:

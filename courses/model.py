@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from quizzes.quiz import Quiz
+
 JABATAN = (
     "ketua",
     "wakil_ketua",
@@ -68,6 +70,7 @@ class Course:
     sources: tuple[str, ...]
     version: str
     files: dict[str, bytes] = field(repr=False, compare=False, default_factory=dict)
+    quizzes: tuple[Quiz, ...] = field(repr=False, compare=False, default=())
 
     @property
     def minutes(self) -> int:

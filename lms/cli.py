@@ -20,10 +20,12 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 regions_app = typer.Typer(help="Kode wilayah Kemendagri.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 courses_app = typer.Typer(help="The Markdown course library.", no_args_is_help=True)
+quizzes_app = typer.Typer(help="Quiz files: check them and write their keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(regions_app, name="regions")
 app.add_typer(users_app, name="users")
 app.add_typer(courses_app, name="courses")
+app.add_typer(quizzes_app, name="quizzes")
 console = Console()
 DEFAULT_PASSWORD = "bimtek2025"  # noqa: S105 (the published demo password; see lms/demo.py)
 
@@ -134,6 +136,87 @@ def courses_check(
         if not courses and not problems:
             console.print(f"[red]Tidak ada folder kursus (course.yaml) di {path}.[/red]")
         raise typer.Exit(code=1)
+
+
+def _quiz_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.yaml") if p.parent.name == "kuis")
+    return [path]
+
+
+def _load_quiz_file(path: Path):  # type: ignore[no-untyped-def]
+    from quizzes.loader import QuizError, load_quiz
+
+    try:
+        return load_quiz(path.read_bytes(), path.name)
+    except QuizError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{path}:{problem.line}[/red]: {problem.message}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    except OSError as exc:
+        console.print(f"[red]{path}[/red]: {exc.strerror}")
+        raise typer.Exit(code=1) from exc
+
+
+@quizzes_app.command("check")
+def quizzes_check(
+    path: Annotated[Path, typer.Argument(help="A quiz file, or a folder searched for kuis/*.yaml")],
+) -> None:
+    """Check quiz files: format, and every key against the ledger engine."""
+    files = _quiz_files(path)
+    if not files:
+        console.print(f"[red]Tidak ada berkas kuis (kuis/*.yaml) di {path}.[/red]")
+        raise typer.Exit(code=1)
+    failed = False
+    for file in files:
+        try:
+            quiz = _load_quiz_file(file)
+        except typer.Exit:
+            failed = True
+            continue
+        console.print(
+            f"[green]{file}: {len(quiz.questions)} soal, {quiz.max_points} poin.[/green]",
+            highlight=False,
+        )
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@quizzes_app.command("key")
+def quizzes_key(path: Annotated[Path, typer.Argument(help="A quiz file")]) -> None:
+    """Print the quiz's own key as an answers file (YAML); grading it gives full marks."""
+    import yaml
+
+    quiz = _load_quiz_file(path)
+    sys.stdout.write(yaml.safe_dump(quiz.key(), allow_unicode=True, sort_keys=False))
+
+
+@app.command()
+def grade(
+    quiz_file: Annotated[Path, typer.Argument(help="The quiz (YAML)")],
+    answers_file: Annotated[Path, typer.Argument(help="The answers (YAML or JSON)")],
+) -> None:
+    """Grade an answers file without a server; prints total and per-question feedback as JSON."""
+    import json
+
+    from quizzes.loader import QuizError, read_answers
+    from quizzes.quiz import grade_quiz
+
+    quiz = _load_quiz_file(quiz_file)
+    try:
+        answers = read_answers(answers_file.read_bytes(), answers_file.name)
+    except QuizError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{answers_file}:{problem.line}[/red]: {problem.message}")
+        raise typer.Exit(code=1) from exc
+    except OSError as exc:
+        console.print(f"[red]{answers_file}[/red]: {exc.strerror}")
+        raise typer.Exit(code=1) from exc
+    unknown = sorted(set(answers) - {q.id for q in quiz.questions})
+    report = grade_quiz(quiz, answers)
+    if unknown:
+        report["tidak_dikenal"] = unknown
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
 
 
 @courses_app.command("sync")
