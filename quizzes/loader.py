@@ -160,6 +160,22 @@ class _At(_Reader):
     def fail(self, where: str, message: str) -> NoReturn:
         raise _Fail(self.line, f"{where}: {message}" if where else message)
 
+    def mapping(
+        self,
+        value: object,
+        where: str,
+        *,
+        required: tuple[str, ...],
+        optional: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        # An unknown key is reported on its own line.
+        if isinstance(value, _Map):
+            for key in value:
+                if key not in required + optional:
+                    self.at(value.lines.get(key, value.line))
+                    break
+        return super().mapping(value, where, required=required, optional=optional)
+
 
 def _line(data: object, key: str, default: int) -> int:
     if isinstance(data, _Map):
@@ -400,6 +416,7 @@ def _journal(r: _At, raw: dict[str, Any], common: dict[str, Any]) -> Question:
         if answer == NO_ENTRY:
             key: tuple[Line, ...] = ()
             if not start <= day <= end:
+                r.at(_line(item, "tanggal", item_line))
                 r.fail(f"{where}, tanggal", "tanggal di luar periode soal.")
         else:
             if isinstance(answer, str):

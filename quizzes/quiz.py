@@ -158,26 +158,29 @@ class ChoiceQuestion(Question):
             text for p in picked if not by_id[p].correct and (text := by_id[p].feedback) is not None
         ]
         if not self.multiple:
+            if len(picked) > 1:
+                return Result(Fraction(0), ("Soal ini hanya boleh dijawab dengan satu pilihan.",))
             choice = by_id[picked[0]]
             if choice.correct:
                 return Result(Fraction(1), ("Benar.",))
             expected = right[0]
             return Result(
                 Fraction(0),
-                (f"Salah. Jawaban yang benar: {expected.id.upper()}. {expected.text}", *feedback),
+                (f"Salah. Jawaban yang benar: \u201c{expected.text}\u201d.", *feedback),
             )
         good = sum(1 for p in picked if by_id[p].correct)
         bad = len(picked) - good
         share = max(Fraction(0), Fraction(good - bad, len(right)))
         if share == 1:
             return Result(share, ("Benar.",))
-        missed = [c.id.upper() for c in right if c.id not in picked]
-        wrong = [p.upper() for p in picked if not by_id[p].correct]
+        # Choices are named by their text: the letters differ when the order is shuffled.
+        missed = [f"\u201c{c.text}\u201d" for c in right if c.id not in picked]
+        wrong = [f"\u201c{by_id[p].text}\u201d" for p in picked if not by_id[p].correct]
         lines = []
         if missed:
-            lines.append("Pilihan benar yang belum Anda centang: " + ", ".join(missed) + ".")
+            lines.append("Pilihan benar yang belum Anda centang: " + "; ".join(missed) + ".")
         if wrong:
-            lines.append("Pilihan yang tidak benar tetapi Anda centang: " + ", ".join(wrong) + ".")
+            lines.append("Pilihan yang tidak benar tetapi Anda centang: " + "; ".join(wrong) + ".")
         return Result(share, (*lines, *feedback))
 
 
@@ -199,7 +202,7 @@ class TrueFalseQuestion(Question):
             return Result(Fraction(0), ("Belum dijawab.",), answered=False)
         if value == self.answer:
             return Result(Fraction(1), ("Benar.",))
-        return Result(Fraction(0), (f"Salah. Pernyataan ini {self.key()}.",))
+        return Result(Fraction(0), (f"Jawaban Anda kurang tepat: pernyataan ini {self.key()}.",))
 
 
 @dataclass(frozen=True)
@@ -324,13 +327,13 @@ class JournalQuestion(Question):
         lines, unreadable = ([], []) if no_entry else self.read_lines(given)
         notes = [f"{prefix}, {p}" for p in unreadable]
         if not t.key:
-            if lines:
+            if lines or unreadable:
                 wrong = tuple(f"{t.number}:{code}:{side}" for code, side in _totals(lines))
                 return Result(
                     Fraction(0),
                     (
                         f"{prefix}: transaksi ini tidak perlu dijurnal, tetapi Anda mencatat "
-                        f"{len(lines)} baris.",
+                        f"{len(lines) + len(unreadable)} baris.",
                         *notes,
                     ),
                     wrong,
@@ -406,6 +409,9 @@ class JournalQuestion(Question):
         return [f"Transaksi {t.number}: kunci: " + "; ".join(parts) + "."]
 
     def grade(self, answer: object) -> Result:
+        if self.blank(answer):
+            # Nothing at all: not even the transactions that need no entry earn points.
+            return Result(Fraction(0), ("Belum dijawab.",), answered=False)
         given = answer if isinstance(answer, Mapping) else {}
         given = {str(k): v for k, v in given.items()}
         results = [self.grade_transaction(t, given.get(str(t.number))) for t in self.transactions]
@@ -478,16 +484,21 @@ def _check_amount(
     )
 
 
-def _grade_boxes(boxes: list[tuple[str, object, int]], tolerance: int) -> Result:
+def _grade_boxes(boxes: list[list[tuple[str, object, int]]], tolerance: int) -> Result:
+    """Each group of boxes (a statement line, an allocation item) is 1 point when every box in
+    it is right; an empty box counts as 0."""
     right = 0
     feedback: list[str] = []
     answered = False
-    for label, given, expected in boxes:
-        ok, message, filled = _check_amount(label, given, expected, tolerance)
-        answered = answered or filled
-        right += ok
-        if message:
-            feedback.append(message)
+    for group in boxes:
+        group_ok = True
+        for label, given, expected in group:
+            ok, message, filled = _check_amount(label, given, expected, tolerance)
+            answered = answered or filled
+            group_ok = group_ok and ok
+            if message:
+                feedback.append(message)
+        right += group_ok
     share = Fraction(right, len(boxes))
     if not answered:
         return Result(Fraction(0), ("Belum dijawab.",), answered=False)
@@ -513,15 +524,19 @@ class StatementQuestion(Question):
 
     def grade(self, answer: object) -> Result:
         given = answer if isinstance(answer, Mapping) else {}
-        boxes: list[tuple[str, object, int]] = []
+        boxes: list[list[tuple[str, object, int]]] = []
         for row in self.rows:
             value = given.get(row.key)
             if row.two_sided:
                 parts = value if isinstance(value, Mapping) else {}
-                boxes.append((f"{row.label} (debit)", parts.get("debit"), row.debit or 0))
-                boxes.append((f"{row.label} (kredit)", parts.get("kredit"), row.credit or 0))
+                boxes.append(
+                    [
+                        (f"{row.label} (debit)", parts.get("debit"), row.debit or 0),
+                        (f"{row.label} (kredit)", parts.get("kredit"), row.credit or 0),
+                    ]
+                )
             else:
-                boxes.append((row.label, value, row.amount or 0))
+                boxes.append([(row.label, value, row.amount or 0)])
         return _grade_boxes(boxes, self.tolerance)
 
 
@@ -552,12 +567,12 @@ class ShuQuestion(Question):
 
     def grade(self, answer: object) -> Result:
         given = answer if isinstance(answer, Mapping) else {}
-        boxes: list[tuple[str, object, int]] = []
+        boxes: list[list[tuple[str, object, int]]] = []
         if self.ask_allocation:
             alloc = given.get("alokasi")
             alloc = alloc if isinstance(alloc, Mapping) else {}
             for item, amount in self.allocation.items():
-                boxes.append((item, alloc.get(item), amount))
+                boxes.append([(item, alloc.get(item), amount)])
         if self.ask_members:
             members = given.get("anggota")
             members = members if isinstance(members, Mapping) else {}
@@ -566,8 +581,8 @@ class ShuQuestion(Question):
                 mine = members.get(member_id)
                 mine = mine if isinstance(mine, Mapping) else {}
                 who = f"{names[member_id]} ({member_id})"
-                boxes.append((f"{who}, jasa modal", mine.get("jasa_modal"), jm))
-                boxes.append((f"{who}, jasa usaha", mine.get("jasa_usaha"), ju))
+                boxes.append([(f"{who}, jasa modal", mine.get("jasa_modal"), jm)])
+                boxes.append([(f"{who}, jasa usaha", mine.get("jasa_usaha"), ju)])
         return _grade_boxes(boxes, self.tolerance)
 
 
@@ -584,7 +599,7 @@ class QuizSettings:
     pass_percent: int = 70
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (views cache by quiz)
 class Quiz:
     slug: str
     title: str
