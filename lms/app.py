@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     _install_error_pages(app)
 
     from lms.accounts.routes import router as accounts_router
+    from lms.assessment.routes import router as assessment_router
     from lms.audit.routes import router as audit_router
     from lms.authoring.routes import router as authoring_router
     from lms.learning.routes import router as learning_router
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(learning_router)
     app.include_router(authoring_router)
     app.include_router(practice_router)
+    app.include_router(assessment_router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     return app
 

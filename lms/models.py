@@ -1,6 +1,7 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
 from lms.accounts.models import LoginFailure, User, UserSession
+from lms.assessment.models import Quiz, QuizAnswer, QuizAttempt
 from lms.audit.models import AuditEntry
 from lms.db import Base
 from lms.learning.models import (
@@ -30,6 +31,9 @@ __all__ = [
     "PracticeBook",
     "PracticeEntry",
     "PracticeLine",
+    "Quiz",
+    "QuizAnswer",
+    "QuizAttempt",
     "Region",
     "User",
     "UserSession",

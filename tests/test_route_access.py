@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from lms.accounts.models import Jabatan, Role, User
+from lms.assessment.models import Quiz
+from lms.assessment.services import start_attempt, utcnow
 from lms.audit.services import record
 from lms.practice.models import PracticeBook
 from lms.regions.models import Koperasi
@@ -95,6 +97,19 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("POST", "/latihan/{book_id}/ulang"): ANY_USER,
     ("GET", "/latihan/{book_id}/ekspor.xlsx"): ANY_USER,
     ("GET", "/latihan/{book_id}/ekspor.beancount"): ANY_USER,
+    # Quizzes: everyone may take them; an attempt belongs to one person only.
+    ("GET", "/kuis"): ANY_USER,
+    ("GET", "/kuis/{course_slug}/{quiz_slug}"): ANY_USER,
+    ("POST", "/kuis/{course_slug}/{quiz_slug}/mulai"): ANY_USER,
+    ("GET", "/percobaan/{attempt_id}"): ANY_USER,
+    ("POST", "/percobaan/{attempt_id}/jawab"): ANY_USER,
+    ("POST", "/percobaan/{attempt_id}/kirim"): ANY_USER,
+    ("GET", "/percobaan/{attempt_id}/hasil"): ANY_USER,
+    ("GET", "/kuis/{course_slug}/{quiz_slug}/atur"): AUTHORS,
+    ("POST", "/kuis/{course_slug}/{quiz_slug}/atur"): AUTHORS,
+    ("GET", "/kuis/{course_slug}/{quiz_slug}/hasil"): AUTHORS,
+    ("GET", "/kuis/{course_slug}/{quiz_slug}/nilai-ulang"): AUTHORS,
+    ("POST", "/kuis/{course_slug}/{quiz_slug}/nilai-ulang"): AUTHORS,
 }
 
 
@@ -141,8 +156,10 @@ def world(db):  # type: ignore[no-untyped-def]
     )
     book = PracticeBook(user_id=people["peserta_srg"].id, scenario="gerai-sembako-bulan-pertama")
     db.add(book)
+    quiz = db.scalar(select(Quiz).order_by(Quiz.id))
+    attempt = start_attempt(db, quiz, people["peserta_srg"], utcnow())
     db.flush()
-    return {"tgr": tgr, "srg": srg, "book": book, **people}
+    return {"tgr": tgr, "srg": srg, "book": book, "attempt": attempt, **people}
 
 
 def fill_path(path: str, world) -> str:  # type: ignore[no-untyped-def]
@@ -150,6 +167,10 @@ def fill_path(path: str, world) -> str:  # type: ignore[no-untyped-def]
     values = {
         "koperasi_id": world["srg"].id,
         "book_id": world["book"].id,
+        "attempt_id": world["attempt"].id,
+        # A quiz that does not exist: 404 for everyone allowed in.
+        "course_slug": "tidak-ada",
+        "quiz_slug": "tidak-ada",
         "user_id": world["peserta_srg"].id,
         # Courses are national: not region data. These names reach a 404 for everyone.
         "slug": "tidak-ada",

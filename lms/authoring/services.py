@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 
 from courses import bundle
 from courses.images import ImageProblem, check_image
-from courses.loader import COURSE_FILE, IMAGE_RE, MAX_FILE_BYTES, SLUG_RE, version_of
+from courses.loader import (
+    COURSE_FILE,
+    IMAGE_RE,
+    MAX_FILE_BYTES,
+    QUIZ_FOLDER,
+    SLUG_RE,
+    version_of,
+)
 from courses.model import IMAGE_SUFFIXES, JABATAN, CourseError, Problem
 from courses.render import slugify
 from lms.accounts.models import User
@@ -743,6 +750,17 @@ def discard_draft(session: Session, course: Course, actor: User) -> None:
 # --- import and export --------------------------------------------------------------------
 
 
+def _importable(name: str) -> bool:
+    if name.startswith(QUIZ_FOLDER):
+        rest = name.removeprefix(QUIZ_FOLDER)
+        return rest.endswith(".yaml") and bool(FILE_NAME_RE.match(rest))
+    return (
+        "/" not in name
+        and (name == COURSE_FILE or name.endswith(".md") or name.lower().endswith(IMAGE_SUFFIXES))
+        and bool(FILE_NAME_RE.match(name))
+    )
+
+
 def import_zip(
     session: Session, data: bytes, actor: User, *, replace: bool = False, ip: str | None = None
 ) -> tuple[Course, bool]:
@@ -755,16 +773,14 @@ def import_zip(
         Problem(
             name,
             0,
-            "Berkas harus langsung di folder kursus, bukan di subfolder."
+            "Berkas harus langsung di folder kursus (atau berkas kuis .yaml di folder kuis/), "
+            "bukan di subfolder lain."
             if "/" in name
-            else "Hanya course.yaml, modul .md dan gambar PNG, JPEG atau WebP yang diterima.",
+            else "Hanya course.yaml, modul .md, gambar PNG, JPEG atau WebP, dan kuis/*.yaml "
+            "yang diterima.",
         )
         for name in files
-        if "/" in name
-        or not (
-            name == COURSE_FILE or name.endswith(".md") or name.lower().endswith(IMAGE_SUFFIXES)
-        )
-        or not FILE_NAME_RE.match(name)
+        if not _importable(name)
     ]
     if COURSE_FILE not in files:
         where = f"{top}/" if top else ""

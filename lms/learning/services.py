@@ -17,6 +17,7 @@ from courses.model import Course as LoadedCourse
 from courses.model import CourseError, Problem
 from courses.render import RENDERER_VERSION, ModuleRenderer, slugify
 from lms.accounts.models import User
+from lms.assessment.services import sync_quizzes
 from lms.audit.services import record
 from lms.db import utcnow
 from lms.learning.models import (
@@ -108,6 +109,7 @@ def publish(
     if existing is not None:
         if course.current_version_id != existing.id:
             course.current_version_id = existing.id
+            sync_quizzes(session, course, existing, loaded.quizzes)
             forget_published(course.slug)
             _audit_publish(session, actor, course, existing, note, restored=True)
             return PublishResult(existing, True)
@@ -156,6 +158,7 @@ def publish(
         session.add(CourseFile(version_id=version.id, path=path, data=data))
     course.current_version_id = version.id
     session.flush()
+    sync_quizzes(session, course, version, loaded.quizzes)
     forget_published(course.slug)
     _audit_publish(session, actor, course, version, note, restored=False)
     return PublishResult(version, True)
