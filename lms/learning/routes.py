@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import Role, User
+from lms.assessment.services import course_quizzes
 from lms.db import begin_write, utcnow
 from lms.deps import CurrentUser, SessionDep
 from lms.i18n import get_locale
@@ -138,6 +139,7 @@ def course_page(request: Request, session: SessionDep, user: CurrentUser, slug: 
             "next_module": next_module,
             "done": done,
             "learner": _is_learner(user),
+            "quizzes": course_quizzes(session, course.id),
         },
     )
 
