@@ -2,7 +2,8 @@
 
 The worker is exercised first: every demo role logs in and opens its pages, a hall of logins
 hashes passwords at once, the region search scans the 83,762 villages, and participants open
-practice books, post entries and download them as workbooks.
+practice books, post entries and download them as workbooks, and take a case-study quiz
+(journal questions) from start to result.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ PAGES = [
     "/wilayah?q=bojong",
     "/akun",
     "/latihan",
+    "/kuis",
 ]
 
 
@@ -57,6 +59,7 @@ def _session(url: str, login: str) -> None:
             fresh = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/latihan").text)
             assert fresh  # (the token changes at login)
             _practise(client, fresh.group(1))
+            _quiz(client, fresh.group(1))
 
 
 def _practise(client: httpx2.Client, token: str) -> None:
@@ -81,6 +84,33 @@ def _practise(client: httpx2.Client, token: str) -> None:
     assert posted.status_code == 303, posted.status_code
     client.get(book)
     client.get(book + "/ekspor.xlsx")
+
+
+def _quiz(client: httpx2.Client, token: str) -> None:
+    """A participant takes the journal quiz of Modul 3: start, answer, submit, read the review."""
+    started = client.post("/kuis/pembukuan/simpanan-pinjaman/mulai", data={"csrf_token": token})
+    assert started.status_code == 303, started.status_code
+    attempt = started.headers["location"]
+    page = client.get(attempt).text
+    journal = re.search(r'data-soal="([a-z0-9-]+)"[^>]*>[\s\S]*?name="t1-akun"', page)
+    assert journal
+    for rev, amount in enumerate(("750.000", "Rp750.000"), start=1):
+        saved = client.post(
+            attempt + "/jawab",
+            data={
+                "csrf_token": token,
+                "soal": journal.group(1),
+                "rev": str(rev),
+                "t1-akun": ["1-104", "2-102"],
+                "t1-debit": [amount, ""],
+                "t1-kredit": ["", amount],
+            },
+            headers={"HX-Request": "true"},
+        )
+        assert saved.status_code == 200, saved.status_code
+    done = client.post(attempt + "/kirim", data={"csrf_token": token})
+    assert done.status_code == 303, done.status_code
+    client.get(attempt + "/hasil")
 
 
 def run() -> dict[str, Any]:

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from courses.images import ImageProblem, check_image
 from courses.model import (
@@ -23,8 +23,9 @@ from courses.model import (
     Module,
     Problem,
 )
-from quizzes.loader import QuizError, load_quiz
-from quizzes.quiz import Quiz
+
+if TYPE_CHECKING:
+    from quizzes.quiz import Quiz
 
 COURSE_FILE = "course.yaml"
 QUIZ_FOLDER = "kuis/"
@@ -384,6 +385,8 @@ def load_course(
 
 def _quizzes(files: Mapping[str, bytes], modules: set[str], problems: list[Problem]) -> list[Quiz]:
     """The course's quizzes (kuis/*.yaml) in file-name order, checked with the ledger engine."""
+    from quizzes.loader import QuizError, load_quiz  # only when a course is checked
+
     quizzes: list[Quiz] = []
     slugs: dict[str, str] = {}
     for name in sorted(files):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from quizzes.quiz import Quiz
+if TYPE_CHECKING:
+    from quizzes.quiz import Quiz
 
 JABATAN = (
     "ketua",

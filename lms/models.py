@@ -1,7 +1,7 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
 from lms.accounts.models import LoginFailure, User, UserSession
-from lms.assessment.models import Quiz, QuizAnswer, QuizAttempt
+from lms.assessment.models import Quiz, QuizAnswer, QuizAttempt, QuizRender
 from lms.audit.models import AuditEntry
 from lms.db import Base
 from lms.learning.models import (
@@ -34,6 +34,7 @@ __all__ = [
     "Quiz",
     "QuizAnswer",
     "QuizAttempt",
+    "QuizRender",
     "Region",
     "User",
     "UserSession",

@@ -97,3 +97,16 @@ class QuizAnswer(Base):
     # The browser's revision of this answer (milliseconds); an older one never overwrites.
     rev: Mapped[int] = mapped_column(BigInteger, default=0)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuizRender(Base):
+    """The Markdown of one quiz file of one version, rendered once at publish time (derived
+    data, like module HTML): {"question id": html, "question id:choice id": html, …}."""
+
+    __tablename__ = "quiz_renders"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("course_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)
+    html: Mapped[dict[str, str]] = mapped_column(JSON)

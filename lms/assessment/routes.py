@@ -140,7 +140,7 @@ def _attempt_context(
         "choices": {q.id: services.choice_order(q, attempt, quiz.shuffle) for q in questions},
         "answers": {qid: a.value for qid, a in answers.items()},
         "saved": answers,
-        "texts": views.texts(quiz_def),
+        "texts": services.texts(session, attempt.version_id, quiz.path),
         "ledgers": views.ledgers(quiz_def),
         "views": views,
         "deadline": ends,
@@ -436,7 +436,6 @@ def results_page(
     now = services.utcnow()
     _commit_closed(session, quiz, now, None)
     stats, counted = services.item_analysis(session, quiz)
-    quiz_def = services.definition(session, quiz.version_id, quiz.path)
     return render(
         request,
         "assessment/results.html",
@@ -447,7 +446,7 @@ def results_page(
             "stats": stats,
             "counted": counted,
             "pending": services.pending_regrade(session, quiz),
-            "texts": views.texts(quiz_def),
+            "texts": services.texts(session, quiz.version_id, quiz.path),
             "chart": load_default_chart(),
             "saved": request.query_params.get("disimpan"),
         },

@@ -27,13 +27,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
-from lms.assessment.models import Quiz, QuizAnswer, QuizAttempt
+from lms.assessment.models import Quiz, QuizAnswer, QuizAttempt, QuizRender
+from lms.assessment.views import Texts, render_texts
 from lms.audit.services import record
 from lms.deps import Forbidden
 from lms.i18n import TIMEZONES
 from lms.i18n import gettext as _
 from lms.learning.models import Course, CourseFile, CourseVersion
-from quizzes.loader import QuizError, load_quiz
 from quizzes.quiz import Question
 from quizzes.quiz import Quiz as QuizDef
 
@@ -57,6 +57,8 @@ def utcnow() -> dt.datetime:
 
 @functools.lru_cache(maxsize=24)
 def _definition(version_id: int, path: str, data: bytes) -> QuizDef:
+    from quizzes.loader import load_quiz  # a worker that shows no quiz never loads the reader
+
     return load_quiz(data, path)
 
 
@@ -79,6 +81,12 @@ def sync_quizzes(
     are kept, untouched ones follow the file. Quizzes the version no longer has become inactive
     (their attempts stay)."""
     rows = {q.slug: q for q in session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
+    rendered = set(
+        session.scalars(select(QuizRender.path).where(QuizRender.version_id == version.id))
+    )
+    for quiz in quizzes:
+        if quiz.file not in rendered:
+            session.add(QuizRender(version_id=version.id, path=quiz.file, html=render_texts(quiz)))
     for position, quiz in enumerate(quizzes, start=1):
         row = rows.pop(quiz.slug, None)
         if row is None:
@@ -104,6 +112,26 @@ def sync_quizzes(
     for row in rows.values():
         row.active = False
     session.flush()
+
+
+_texts: dict[tuple[int, str], Texts] = {}
+
+
+def texts(session: Session, version_id: int, path: str) -> Texts:
+    """The quiz's rendered texts (stored at publish time; kept for the few quizzes in use)."""
+    found = _texts.get((version_id, path))
+    if found is None:
+        html = session.scalar(
+            select(QuizRender.html).where(
+                QuizRender.version_id == version_id, QuizRender.path == path
+            )
+        )
+        if html is None:  # published before quizzes were rendered: render now
+            html = render_texts(definition(session, version_id, path))
+        if len(_texts) >= 24:
+            _texts.pop(next(iter(_texts)))
+        found = _texts[(version_id, path)] = Texts(html)
+    return found
 
 
 def course_quizzes(session: Session, course_id: int) -> list[Quiz]:
@@ -542,6 +570,6 @@ def pending_regrade(session: Session, quiz: Quiz) -> int:
 def broken_definition(session: Session, quiz: Quiz) -> str | None:
     try:
         definition(session, quiz.version_id, quiz.path)
-    except (QuizError, LookupError) as error:
+    except (ValueError, LookupError) as error:  # QuizError is a ValueError
         return str(error)
     return None

@@ -185,7 +185,7 @@ def ledger_view(ledger: Ledger) -> LedgerView:
 
 @dataclass(frozen=True)
 class Texts:
-    """Question texts rendered from Markdown once per definition."""
+    """A quiz's texts as HTML, rendered from Markdown once when the course was published."""
 
     html: dict[str, str]
 
@@ -193,8 +193,8 @@ class Texts:
         return self.html.get(key, "")
 
 
-@functools.lru_cache(maxsize=24)
-def texts(quiz_def: QuizDef) -> Texts:
+def render_texts(quiz_def: QuizDef) -> dict[str, str]:
+    """Every text of the quiz as sanitised HTML (for :class:`~lms.assessment.models.QuizRender`)."""
     from courses.render import sanitize
     from lms.learning.services import renderer
 
@@ -205,19 +205,16 @@ def texts(quiz_def: QuizDef) -> Texts:
         if text:
             html[key] = md.render(text).html
 
-    def put_inline(key: str, text: str) -> None:
-        # A choice sits inside a <label>: phrasing content only, no paragraphs.
-        html[key] = sanitize(md.md.renderInline(text))
-
     for q in quiz_def.questions:
         put(q.id, q.text)
         put(f"{q.id}:pembahasan", q.explanation)
         for c in getattr(q, "choices", ()):
-            put_inline(f"{q.id}:{c.id}", c.text)
+            # A choice sits inside a <label>: phrasing content only, no paragraphs.
+            html[f"{q.id}:{c.id}"] = sanitize(md.md.renderInline(c.text))
         for t in getattr(q, "transactions", ()):
             put(f"{q.id}:t{t.number}", t.text)
             put(f"{q.id}:t{t.number}:pembahasan", t.explanation)
-    return Texts(html)
+    return html
 
 
 @functools.lru_cache(maxsize=24)

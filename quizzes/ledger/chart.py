@@ -12,6 +12,7 @@ keeps the account codes (journals do not change); only the group in the reports 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -234,7 +235,11 @@ def load_chart_yaml(text: str) -> Chart:
     )
 
 
+@functools.cache
 def load_default_chart(simpanan_as: SimpananAs = "ekuitas") -> Chart:
-    """The course's KDKMP chart; ``simpanan_as`` sets the group of simpanan pokok and wajib."""
+    """The course's KDKMP chart; ``simpanan_as`` sets the group of simpanan pokok and wajib.
+
+    Read once per process and shared: a Chart is never changed after it is made (variants are
+    new charts from :meth:`Chart.with_overrides` and :meth:`Chart.with_simpanan_as`)."""
     text = resources.files("quizzes.ledger").joinpath("default_chart.yaml").read_text("utf-8")
     return load_chart_yaml(text).with_simpanan_as(simpanan_as)

@@ -97,9 +97,14 @@ def test_unsafe_or_broken_zips_are_refused_with_clear_messages(client, db):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("y/01-a.md", "---\n")
         archive.writestr("y/skrip.sh", "rm -rf /")
+        archive.writestr("y/kuis/lain/soal.yaml", "judul: x\n")
+        archive.writestr("y/kuis/catatan.txt", "x")
     strange = upload(client, buffer.getvalue())
     assert "course.yaml tidak ada" in strange.text
-    assert "Hanya course.yaml, modul .md dan gambar" in strange.text
+    assert (
+        "Hanya course.yaml, modul .md, gambar PNG, JPEG atau WebP, dan kuis/*.yaml" in strange.text
+    )
+    assert strange.text.count("bukan di subfolder lain") == 2
 
 
 def test_importing_over_unpublished_changes_needs_a_tick(client, db):

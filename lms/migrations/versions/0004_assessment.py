@@ -120,9 +120,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("attempt_id", "question_id", name=op.f("pk_quiz_answers")),
     )
+    op.create_table(
+        "quiz_renders",
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.Column("path", sa.String(length=200), nullable=False),
+        sa.Column("html", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["course_versions.id"],
+            name=op.f("fk_quiz_renders_version_id_course_versions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("version_id", "path", name=op.f("pk_quiz_renders")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("quiz_renders")
     op.drop_table("quiz_answers")
     with op.batch_alter_table("quiz_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quiz_attempts_user_id"))
