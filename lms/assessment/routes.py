@@ -22,7 +22,7 @@ from lms.db import begin_write
 from lms.deps import CurrentUser, SessionDep, client_ip, require_roles
 from lms.i18n import TIMEZONES
 from lms.i18n import gettext as _
-from lms.learning.models import Course
+from lms.learning.models import Course, CourseVersion
 from lms.templating import is_htmx, render
 from quizzes.ledger.chart import load_default_chart
 
@@ -52,10 +52,11 @@ def _commit_closed(session: Session, quiz: Quiz, now: dt.datetime, user_id: int 
 @router.get("/kuis")
 def quiz_list(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     rows = session.execute(
-        select(Quiz, Course)
+        select(Quiz, Course, CourseVersion.title)
         .join(Course, Course.id == Quiz.course_id)
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
         .where(Quiz.active.is_(True))
-        .order_by(Course.slug, Quiz.position)
+        .order_by(CourseVersion.title, Quiz.position)
     ).all()
     attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id)).all()
     by_quiz: dict[int, list[QuizAttempt]] = {}
@@ -65,11 +66,12 @@ def quiz_list(request: Request, session: SessionDep, user: CurrentUser) -> Respo
         {
             "quiz": quiz,
             "course": course,
+            "course_title": course_title,
             "attempts": len(by_quiz.get(quiz.id, [])),
             "best": services.final_attempt(quiz, by_quiz.get(quiz.id, [])),
             "open": any(a.is_open for a in by_quiz.get(quiz.id, [])),
         }
-        for quiz, course in rows
+        for quiz, course, course_title in rows
     ]
     return render(request, "assessment/list.html", {"cards": cards})
 
