@@ -104,6 +104,7 @@
     if (form && form.classList && form.classList.contains("qform")) {
       status(form, "is-pending", text.waiting);
       showPendingNote();
+      count();
     }
   });
   // 409: the attempt was closed (submitted elsewhere, or time ran out): show why, then the result.
@@ -198,7 +199,11 @@
       if (ms <= 0) {
         left.textContent = text.over;
         clearInterval(handle);
-        if (!sent && submit && navigator.onLine) { submit.requestSubmit(); }
+        // A whole hall reaches the deadline together: each phone sends within the server's
+        // grace period (30 s) at a moment of its own, so the server is not hit all at once.
+        setTimeout(function () {
+          if (!sent && submit && navigator.onLine) { submit.requestSubmit(); }
+        }, Math.random() * 20000);
         return;
       }
       var s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.requests import ClientDisconnect
 
 from lms.accounts.models import Role, User
 from lms.assessment import services, views
@@ -149,6 +150,8 @@ def _attempt_context(
         "attempt_now": services.utcnow().isoformat(),
         "zone": services.zone_label(quiz),
         "chart": load_default_chart(),
+        # The chart's datalist goes only to pages with journal questions.
+        "has_journal": any(q.kind == "jurnal" for q in questions),
         "answered": sum(
             1 for q in questions if q.id in answers and not q.blank(answers[q.id].value)
         ),
@@ -183,7 +186,10 @@ def _rev(value: str | None, now: dt.datetime) -> int:
 
 
 async def _fields(request: Request) -> dict[str, list[str]]:
-    form = await request.form()
+    try:
+        form = await request.form()
+    except ClientDisconnect:  # the phone lost its signal mid-send: it keeps the answer
+        raise HTTPException(400) from None
     fields: dict[str, list[str]] = {}
     for key, value in form.multi_items():
         if isinstance(value, str):
@@ -233,8 +239,11 @@ def attempt_save(
             "saved_at": services.local(quiz, saved.saved_at),
             "blank": question.blank(value),
         },
+        # After the swap: the page counts the saved statuses, the new one among them.
         headers={
-            "HX-Trigger": json.dumps({"answerSaved": {"soal": question.id, "rev": saved.rev}})
+            "HX-Trigger-After-Settle": json.dumps(
+                {"answerSaved": {"soal": question.id, "rev": saved.rev}}
+            )
         },
     )
 

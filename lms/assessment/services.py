@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import random
 import statistics
 from collections import Counter
@@ -55,21 +54,27 @@ def utcnow() -> dt.datetime:
 # ---------------------------------------------------------------------- definitions
 
 
-@functools.lru_cache(maxsize=24)
-def _definition(version_id: int, path: str, data: bytes) -> QuizDef:
-    from quizzes.loader import load_quiz  # a worker that shows no quiz never loads the reader
-
-    return load_quiz(data, path)
+_definitions: dict[tuple[int, str], QuizDef] = {}
 
 
 def definition(session: Session, version_id: int, path: str) -> QuizDef:
-    """The quiz as written in one published version (parsed once per worker, kept small)."""
+    """The quiz as written in one published version, parsed once per worker (a version's files
+    never change, so the few quizzes in use are kept without asking the database again)."""
+    found = _definitions.get((version_id, path))
+    if found is not None:
+        return found
+    from quizzes.loader import load_quiz  # a worker that shows no quiz never loads the reader
+
     data = session.scalar(
         select(CourseFile.data).where(CourseFile.version_id == version_id, CourseFile.path == path)
     )
     if data is None:
         raise LookupError(f"{path} is not in version {version_id}")
-    return _definition(version_id, path, data)
+    found = load_quiz(data, path)
+    if len(_definitions) >= 24:
+        _definitions.pop(next(iter(_definitions)))
+    _definitions[(version_id, path)] = found
+    return found
 
 
 def sync_quizzes(

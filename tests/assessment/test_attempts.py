@@ -44,7 +44,7 @@ def test_an_answer_is_saved_and_acknowledged(client, db):
     response = save(client, attempt_id, qid, rev=1000, j=right)
     assert response.status_code == 200
     assert "Tersimpan" in response.text
-    trigger = json.loads(response.headers["HX-Trigger"])
+    trigger = json.loads(response.headers["HX-Trigger-After-Settle"])
     assert trigger["answerSaved"] == {"soal": qid, "rev": 1000}
     stored = answer(db, attempt_id, qid)
     assert stored is not None and stored.value == right and stored.rev == 1000
@@ -61,7 +61,7 @@ def test_an_older_revision_never_overwrites_a_newer_one(client, db):
     assert save(client, attempt_id, qid, rev=2000, j=right).status_code == 200
     late = save(client, attempt_id, qid, rev=1500, j=wrong)  # sent earlier, arrived later
     assert late.status_code == 200
-    assert json.loads(late.headers["HX-Trigger"])["answerSaved"]["rev"] == 2000
+    assert json.loads(late.headers["HX-Trigger-After-Settle"])["answerSaved"]["rev"] == 2000
     stored = answer(db, attempt_id, qid)
     assert stored.value == right and stored.rev == 2000
 

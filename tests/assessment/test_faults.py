@@ -109,7 +109,8 @@ def test_kill_9_during_an_attempt_loses_no_acknowledged_answer(real, database_ur
                 headers={"HX-Request": "true"},
             )
             assert response.status_code == 200
-            acknowledged[qid] = json.loads(response.headers["HX-Trigger"])["answerSaved"]["rev"]
+            trigger = json.loads(response.headers["HX-Trigger-After-Settle"])
+            acknowledged[qid] = trigger["answerSaved"]["rev"]
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
         server = serve()
