@@ -191,6 +191,25 @@ def quizzes_key(path: Annotated[Path, typer.Argument(help="A quiz file")]) -> No
     sys.stdout.write(yaml.safe_dump(quiz.key(), allow_unicode=True, sort_keys=False))
 
 
+@quizzes_app.command("close-expired")
+def quizzes_close_expired() -> None:
+    """Close and grade every attempt whose time is up (pages do this too when they are opened;
+    run it from cron so that results are complete without anyone looking)."""
+    from sqlalchemy import select
+
+    from lms.assessment.models import Quiz
+    from lms.assessment.services import close_expired, utcnow
+
+    database = _database()
+    with database.session(write=True) as session:
+        now = utcnow()
+        closed = sum(
+            close_expired(session, quiz, now) for quiz in session.scalars(select(Quiz)).all()
+        )
+        session.commit()
+    console.print(f"{closed} percobaan ditutup dan dinilai.")
+
+
 @app.command()
 def grade(
     quiz_file: Annotated[Path, typer.Argument(help="The quiz (YAML)")],
@@ -255,8 +274,8 @@ def demo(
         result = load_demo(session, password)
         session.commit()
     console.print(
-        f"Demo: {result.koperasi_added} koperasi dan {result.users_added} akun baru "
-        "(yang sudah ada dibiarkan)."
+        f"Demo: {result.koperasi_added} koperasi, {result.users_added} akun dan "
+        f"{result.attempts_added} percobaan kuis baru (yang sudah ada dibiarkan)."
     )
     table = Table(title=f"Akun demo (kata sandi: {password})")
     table.add_column("Masuk dengan")

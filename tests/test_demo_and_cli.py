@@ -7,6 +7,7 @@ import sys
 from sqlalchemy import func, select
 
 from lms.accounts.models import Jabatan, Role, User
+from lms.assessment.models import QuizAttempt
 from lms.demo import PILOT_SIZE, load_demo
 from lms.regions.models import Koperasi
 
@@ -40,8 +41,13 @@ def test_demo_is_the_kab_tangerang_pilot_and_idempotent(db):
     assert roles[Role.ADMIN] == 1 and roles[Role.NARASUMBER] == 1 and roles[Role.DINAS] == 3
     serang = db.scalar(select(User).where(User.email == "dinas.serang@demo.test"))
     assert serang.region_code == "36.73"
+    # The Kota Serang officials took the tata kelola quiz: graded, with uneven scores.
+    assert first.attempts_added == 12
+    scores = db.scalars(select(QuizAttempt.percent)).all()
+    assert len(scores) == 12 and len(set(scores)) > 3 and all(s is not None for s in scores)
     again = load_demo(db, password="demo-uji-1")
-    assert again.koperasi_added == 0 and again.users_added == 0
+    assert again.koperasi_added == 0 and again.users_added == 0 and again.attempts_added == 0
+    assert sorted(db.scalars(select(QuizAttempt.percent)).all()) == sorted(scores)
 
 
 def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:

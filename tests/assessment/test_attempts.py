@@ -297,3 +297,32 @@ def test_quiz_list_and_attempt_page_queries_do_not_grow(client, db, count_querie
     assert count_queries.count == before <= 6, count_queries.statements
     assert user
     assert db.scalar(select(func.count()).select_from(QuizAnswer)) >= 10
+
+
+def test_lms_quizzes_close_expired_grades_attempts_nobody_looked_at(client, db, monkeypatch):
+    from typer.testing import CliRunner
+
+    from lms import cli
+
+    log_in(client)
+    row = quiz(db, time_limit=10)
+    attempt_id = start(client)
+    qid, right, _wrong = right_choice(db, row)
+    save(client, attempt_id, qid, rev=1, j=right)
+    running = attempt(db, attempt_id)
+    running.deadline_at = past(5)
+    db.flush()
+
+    class Shared:
+        def session(self, write: bool = False):  # type: ignore[no-untyped-def]
+            from contextlib import nullcontext
+
+            return nullcontext(db)
+
+    monkeypatch.setattr(cli, "_database", lambda: Shared())
+    monkeypatch.setattr(db, "commit", db.flush)
+    result = CliRunner().invoke(cli.app, ["quizzes", "close-expired"])
+    assert result.exit_code == 0, result.output
+    assert "1 percobaan ditutup" in result.output
+    closed = attempt(db, attempt_id)
+    assert closed.closed_by == "waktu" and closed.score == 1.0
