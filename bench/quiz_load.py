@@ -14,7 +14,9 @@ time limit of its own, so the deadline of every attempt is the closing time. Log
 `spawn_rate` participants a second before the start (a hall logging in); at the start everyone
 presses Mulai within `start_jitter` seconds; each answer comes after a think time drawn from
 `think`, and one in ten changes an earlier answer; at the deadline every page's timer submits
-(within its one-second tick) and the result page loads.
+at a moment of its own within `submit_jitter` seconds (20, as static/quiz.js does, inside the
+server's 30 s grace) and the result page loads. Before the cohort comes, a few extra accounts go
+through every request type once in another quiz, so the measured requests find a warm server.
 
 Request types: login_form (GET /masuk), login (POST /masuk, argon2), home (GET /beranda), quiz
 (GET the quiz page), start (POST .../mulai), page (GET /percobaan/{id}), save (POST .../jawab,
@@ -81,7 +83,9 @@ class Step:
     think: tuple[float, float] = (30.0, 90.0)
     spawn_rate: float = 25.0  # logins started per second before the start moment
     start_jitter: float = 5.0
-    submit_jitter: float = 1.0
+    # At the deadline the page's timer sends the attempt at a random moment within 20 s (inside
+    # the server's 30 s grace; static/quiz.js), so the hall does not submit in one instant.
+    submit_jitter: float = 20.0
     change_rate: float = 0.1
     lead: float = 15.0  # seconds between the last login started and the start moment
     workers: int = 2
@@ -161,6 +165,54 @@ def add_participants(url: str, count: int) -> None:
         for i in range(0, len(rows), 1000):
             conn.execute(insert(User), rows[i : i + 1000])
     engine.dispose()
+
+
+WARM_UP = 8  # extra accounts, after the participants, that warm the server up
+
+
+def warm_up(base_url: str, first: int) -> None:
+    """Before the cohort comes: a few people go through every request type once in another
+    quiz (open, unscheduled), so that both workers have their database connections and compiled
+    statements and the first participants do not pay for a cold server."""
+    import re
+
+    import httpx2
+
+    from bench.quiz_locustfile import login_name
+
+    def token(html: str) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert found, "no CSRF token on the page"
+        return found.group(1)
+
+    def one(number: int) -> None:
+        with httpx2.Client(base_url=base_url, follow_redirects=False, timeout=60) as client:
+            page = client.get("/masuk").text
+            form = {"csrf_token": token(page), "login": login_name(number)}
+            client.post("/masuk", data={**form, "password": DEMO_PASSWORD})
+            client.get("/beranda")
+            page = client.get(f"/kuis/{COURSE}/{QUIZ}").text
+            client.get("/kuis/digitalisasi/digitalisasi")
+            started = client.post(
+                "/kuis/digitalisasi/digitalisasi/mulai", data={"csrf_token": token(page)}
+            )
+            attempt = started.headers["location"]
+            page = client.get(attempt).text
+            soal = re.search(r'data-soal="([^"]+)"', page)
+            assert soal
+            client.post(
+                attempt + "/jawab",
+                data={"csrf_token": token(page), "soal": soal.group(1), "rev": "1", "j": "a"},
+                headers={"HX-Request": "true"},
+            )
+            client.post(attempt + "/kirim", data={"csrf_token": token(page)})
+            client.get(attempt + "/hasil")
+
+    threads = [threading.Thread(target=one, args=(first + n,)) for n in range(WARM_UP)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
 
 
 def schedule_quiz(url: str, opens: dt.datetime, closes: dt.datetime) -> int:
@@ -427,11 +479,12 @@ def run_step(step: Step) -> dict[str, Any]:
         env = server_env(url)
         _cli(env, "db", "upgrade")
         _cli(env, "courses", "sync")
-        add_participants(url, step.users)
+        add_participants(url, step.users + WARM_UP)
         setup_s = time.time() - began
         waited_s = wait_for_quiet(step.quiet_wait)
         command = [sys.executable, "-m", "lms.cli", "serve", "--workers", str(step.workers)]
         with running(command, env, tmp) as server:
+            warm_up(server.url, step.users)
             login_s = step.users / step.spawn_rate
             start_at = time.time() + 3 + login_s + step.lead
             closes_at = start_at + step.duration
