@@ -637,6 +637,7 @@ def grade_quiz(quiz: Quiz, answers: Mapping[str, object]) -> dict[str, Any]:
             "skor": _points(points),
             "bobot": q.weight,
             "umpan_balik": list(result.feedback),
+            "dijawab": result.answered,
         }
         if result.wrong_accounts:
             item["akun_salah"] = list(result.wrong_accounts)

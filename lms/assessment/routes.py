@@ -446,14 +446,15 @@ def results_page(
     course, quiz = _quiz_or_404(session, course_slug, quiz_slug)
     now = services.utcnow()
     _commit_closed(session, quiz, now, None)
-    stats, counted = services.item_analysis(session, quiz)
+    rows = services.results(session, quiz)
+    stats, counted = services.item_analysis(session, quiz, rows)
     return render(
         request,
         "assessment/results.html",
         {
             "course": course,
             "quiz": quiz,
-            "rows": services.results(session, quiz),
+            "rows": rows,
             "stats": stats,
             "counted": counted,
             "pending": services.pending_regrade(session, quiz),

@@ -16,7 +16,7 @@ import datetime as dt
 import random
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ from lms.deps import Forbidden
 from lms.i18n import TIMEZONES
 from lms.i18n import gettext as _
 from lms.learning.models import Course, CourseFile, CourseVersion
-from quizzes.quiz import Question
+from quizzes.quiz import Question, grade_quiz
 from quizzes.quiz import Quiz as QuizDef
 
 GRACE = dt.timedelta(seconds=30)
@@ -350,33 +350,18 @@ def close(
 def grade(session: Session, quiz: Quiz, attempt: QuizAttempt, now: dt.datetime) -> None:
     quiz_def = definition(session, attempt.version_id, quiz.path)
     answers = {qid: a.value for qid, a in answers_of(session, attempt.id).items()}
-    score, result = grade_answers(quiz_def, answers)
-    attempt.score = score
-    attempt.max_score = quiz_def.max_points
-    attempt.percent = round(score * 100 / quiz_def.max_points, 2) if quiz_def.max_points else 0.0
-    attempt.result = result
-    attempt.graded_at = now
+    store_grade(attempt, grade_quiz(quiz_def, answers), now)
     session.flush()
 
 
-def grade_answers(quiz_def: QuizDef, answers: Mapping[str, Any]) -> tuple[float, dict[str, Any]]:
-    from fractions import Fraction
-
-    total = Fraction(0)
-    result: dict[str, Any] = {}
-    for q in quiz_def.questions:
-        given = answers.get(q.id)
-        outcome = q.grade(given)
-        points = outcome.share * q.weight
-        total += points
-        result[q.id] = {
-            "skor": round(float(points), 2),
-            "bobot": q.weight,
-            "umpan_balik": list(outcome.feedback),
-            "akun_salah": list(outcome.wrong_accounts),
-            "dijawab": outcome.answered,
-        }
-    return round(float(total), 2), result
+def store_grade(attempt: QuizAttempt, report: dict[str, Any], now: dt.datetime) -> None:
+    """Keep the library's report on the attempt: total, maximum, percent, and per question
+    {"skor", "bobot", "umpan_balik", "dijawab", "akun_salah"} by question id."""
+    attempt.score = report["total"]
+    attempt.max_score = report["maksimum"]
+    attempt.percent = report["persen"]
+    attempt.result = {item.pop("id"): item for item in report["soal"]}
+    attempt.graded_at = now
 
 
 def close_expired(
@@ -458,10 +443,13 @@ class ItemStat:
     wrong_accounts: list[tuple[str, int]]
 
 
-def item_analysis(session: Session, quiz: Quiz) -> tuple[list[ItemStat], int]:
-    """Per question of the key in force, over the attempt that counts of each participant."""
+def item_analysis(
+    session: Session, quiz: Quiz, rows: Sequence[ResultRow]
+) -> tuple[list[ItemStat], int]:
+    """Per question of the key in force, over the attempt that counts of each participant
+    (``rows`` from :func:`results`)."""
     quiz_def = definition(session, quiz.version_id, quiz.path)
-    counted = [r.best for r in results(session, quiz) if r.best is not None and r.best.result]
+    counted = [r.best for r in rows if r.best is not None and r.best.result]
     counted.sort(key=lambda a: a.percent or 0)
     group = max(1, round(len(counted) * 0.27)) if len(counted) >= 4 else 0
     lower, upper = counted[:group], counted[-group:] if group else []
@@ -530,18 +518,14 @@ def regrade(
     )
     changes: list[RegradeChange] = []
     for attempt in attempts:
-        score, result = grade_answers(quiz_def, answers.get(attempt.id, {}))
-        if score != attempt.score:
-            changes.append(RegradeChange(attempt, users[attempt.user_id], attempt.score, score))
-        if apply:
-            attempt.score = score
-            attempt.result = result
-            attempt.max_score = quiz_def.max_points
-            attempt.percent = (
-                round(score * 100 / quiz_def.max_points, 2) if quiz_def.max_points else 0.0
+        report = grade_quiz(quiz_def, answers.get(attempt.id, {}))
+        if report["total"] != attempt.score:
+            changes.append(
+                RegradeChange(attempt, users[attempt.user_id], attempt.score, report["total"])
             )
+        if apply:
+            store_grade(attempt, report, now)
             attempt.version_id = quiz.version_id
-            attempt.graded_at = now
     if apply:
         record(
             session,

@@ -120,7 +120,7 @@ def test_results_item_analysis_and_regrade_after_a_key_fix(client, db, count_que
     assert page.status_code == 200
     assert "Analisis soal" in page.text
     assert "1-101 Kas Kantor (debit) × 1" in page.text  # the wrong account chosen
-    stats, counted = services.item_analysis(db, row)
+    stats, counted = services.item_analysis(db, row, services.results(db, row))
     assert counted == 3
     assert [s.facility for s in stats] == [0.33, 0.75]
     # The narasumber corrects the key: the dry run lists whose score would change, nothing more.
