@@ -29,11 +29,14 @@ from quizzes.ledger.reports import (
 )
 from quizzes.ledger.scenario import (
     ScenarioError,
+    _lines,
     _Loader,
     _problem_text,
     _Reader,
     bundled_scenarios,
 )
+from quizzes.ledger.scenario import _opening as _scenario_opening
+from quizzes.ledger.scenario import _post as _scenario_post
 from quizzes.quiz import (
     NO_ENTRY,
     Choice,
@@ -159,6 +162,12 @@ class _At(_Reader):
 
     def fail(self, where: str, message: str) -> NoReturn:
         raise _Fail(self.line, f"{where}: {message}" if where else message)
+
+    def locate(self, container: object, key: object) -> None:
+        if isinstance(container, _Map):
+            self.at(container.lines.get(str(key), container.line))
+        elif isinstance(container, _Seq) and isinstance(key, int) and key < len(container.lines):
+            self.at(container.lines[key])
 
     def mapping(
         self,
@@ -331,49 +340,12 @@ def _period(r: _At, raw: dict[str, Any], key: str = "periode") -> tuple[Any, Any
 
 
 def _opening(r: _At, raw: dict[str, Any], chart: Any) -> dict[str, int]:
-    value = raw.get("saldo_awal")
-    if value is None:
-        return {}
     r.at(_line(raw, "saldo_awal", r.line))
-    if not isinstance(value, dict):
-        r.fail("saldo_awal", "harus berupa pasangan kode akun: jumlah.")
-    opening: dict[str, int] = {}
-    for key, amount in value.items():
-        r.at(_line(value, key, r.line))
-        code = r.code(key, "saldo_awal")
-        if code not in chart:
-            r.fail("saldo_awal", f"kode akun {code} tidak ada di bagan akun.")
-        opening[code] = r.amount(amount, f"saldo_awal, akun {code}")
-    return opening
-
-
-def _lines(r: _At, rows: object, where: str, chart: Any) -> tuple[Line, ...]:
-    lines: list[Line] = []
-    for index, row in enumerate(r.items(rows, where)):
-        r.at(_item_line(rows, index, r.line))
-        here = f"{where}, baris {index + 1}"
-        data = r.mapping(row, here, required=("akun",), optional=("debit", "kredit"))
-        code = r.code(data["akun"], here)
-        if code not in chart:
-            r.fail(here, f"kode akun {code} tidak ada di bagan akun.")
-        has_debit = data.get("debit") is not None
-        has_credit = data.get("kredit") is not None
-        if has_debit == has_credit:
-            r.fail(here, "isi debit atau kredit, tidak keduanya." if has_debit else "isi jumlah.")
-        debit = r.amount(data["debit"], here) if has_debit else 0
-        credit = r.amount(data["kredit"], here) if has_credit else 0
-        if debit == credit == 0:
-            r.fail(here, "jumlah harus lebih dari nol.")
-        lines.append(Line(code, debit, credit))
-    return tuple(lines)
+    return _scenario_opening(r, raw.get("saldo_awal"), chart)
 
 
 def _post(r: _At, ledger: Ledger, entry: JournalEntry, where: str, line: int) -> None:
-    problems = ledger.validate(entry)
-    if problems:
-        r.at(line)
-        r.fail(where, " ".join(_problem_text(p) for p in problems))
-    ledger.post(entry)
+    _scenario_post(r.at(line), ledger, entry, where)
 
 
 def _new_ledger(r: _At, chart: Any, start: Any, end: Any, opening: dict[str, int]) -> Ledger:

@@ -236,6 +236,9 @@ class _Reader:
         prefix = f"{self.source}: {where}: " if where else f"{self.source}: "
         raise ScenarioError(prefix + message)
 
+    def locate(self, container: object, key: object) -> None:
+        """About to read ``container[key]``: a reader that knows lines (quiz files) notes it."""
+
     def mapping(
         self,
         value: object,
@@ -411,6 +414,7 @@ def _opening(reader: _Reader, value: object, chart: Chart) -> dict[str, int]:
         reader.fail("saldo_awal", "harus berupa pasangan kode akun: jumlah.")
     opening: dict[str, int] = {}
     for key, amount in value.items():
+        reader.locate(value, key)
         code = reader.code(key, "saldo_awal")
         where = f"saldo_awal, akun {code}"
         if code not in chart:
@@ -422,6 +426,7 @@ def _opening(reader: _Reader, value: object, chart: Chart) -> dict[str, int]:
 def _lines(reader: _Reader, value: object, where: str, chart: Chart) -> tuple[Line, ...]:
     lines: list[Line] = []
     for i, row in enumerate(reader.items(value, where), 1):
+        reader.locate(value, i - 1)
         here = f"{where}, baris {i}"
         data = reader.mapping(row, here, required=("akun",), optional=("debit", "kredit"))
         code = reader.code(data["akun"], here)
