@@ -1,8 +1,16 @@
 """Imports every model so that Base.metadata is complete (Alembic, tests)."""
 
-from lms.accounts.models import LoginFailure, User, UserSession
+from lms.accounts.models import LoginFailure, LoginToken, User, UserSession
 from lms.assessment.models import Quiz, QuizAnswer, QuizAttempt, QuizRender
 from lms.audit.models import AuditEntry
+from lms.cohorts.models import (
+    Attendance,
+    Cohort,
+    CohortCourse,
+    CohortImport,
+    CohortMember,
+    CohortSession,
+)
 from lms.db import Base
 from lms.learning.models import (
     Course,
@@ -17,6 +25,13 @@ from lms.practice.models import PracticeBook, PracticeEntry, PracticeLine
 from lms.regions.models import Koperasi, Region
 
 __all__ = [
+    "Attendance",
+    "Cohort",
+    "CohortCourse",
+    "CohortImport",
+    "CohortMember",
+    "CohortSession",
+    "LoginToken",
     "AuditEntry",
     "Base",
     "Course",

@@ -26,6 +26,8 @@ class Jabatan(enum.StrEnum):
     PENGAWAS = "pengawas"
     MANAJER = "manajer"
     ANGGOTA = "anggota"
+    # A field assistant attending a Bimtek as a participant (the role stays what it is).
+    PENDAMPING = "pendamping"
 
 
 class User(Base):
@@ -46,6 +48,11 @@ class User(Base):
     # Denormalised from region_code or the koperasi's village, for the scoping filter.
     province_code: Mapped[str | None] = mapped_column(String(2), index=True, default=None)
     regency_code: Mapped[str | None] = mapped_column(String(5), index=True, default=None)
+    # NIK (nomor induk kependudukan): AES-GCM ciphertext, a keyed hash for finding the same
+    # person again, and the last four digits for the masked display (accounts/nik.py).
+    nik_cipher: Mapped[str | None] = mapped_column(String(120), default=None)
+    nik_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    nik_last4: Mapped[str | None] = mapped_column(String(4), default=None)
     locale: Mapped[str | None] = mapped_column(String(5), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -87,3 +94,22 @@ class LoginFailure(Base):
     account: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginToken(Base):
+    """A one-time login from a printed login card's QR code. Only the token's hash is stored."""
+
+    __tablename__ = "login_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), index=True, default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Set when a newer card replaces this one.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -37,6 +37,7 @@ JABATAN_LABELS = {
     Jabatan.PENGAWAS: N_("Pengawas"),
     Jabatan.MANAJER: N_("Manajer"),
     Jabatan.ANGGOTA: N_("Anggota"),
+    Jabatan.PENDAMPING: N_("Pendamping"),
 }
 
 
