@@ -120,3 +120,24 @@ class Database:
 
     def session(self, *, write: bool = False) -> Session:
         return (self.write_sessions if write else self.read_sessions)()
+
+
+def insert_ignoring_duplicates(
+    session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str]
+) -> int:
+    """INSERT these rows, skipping any that clash on the unique `keys` (ON CONFLICT DO NOTHING
+    on both backends); returns how many were inserted. For writes that may race the same
+    person's other write, such as two check-ins of one phone."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+    result = session.execute(stmt, rows)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import LoginToken, User
@@ -37,7 +37,7 @@ def issue(
         update(LoginToken)
         .where(
             LoginToken.user_id.in_(ids),
-            LoginToken.cohort_id.is_(None) if cohort_id is None else LoginToken.cohort_id == cohort_id,
+            LoginToken.cohort_id == cohort_id,
             LoginToken.used_at.is_(None),
             LoginToken.revoked_at.is_(None),
         )
@@ -57,7 +57,7 @@ def issue(
                 "expires_at": expires_at,
             }
         )
-    session.execute(LoginToken.__table__.insert(), rows)
+    session.execute(insert(LoginToken), rows)
     return tokens
 
 
@@ -90,4 +90,3 @@ def redeem(session: Session, token: str) -> tuple[User | None, str | None]:
     if getattr(claimed, "rowcount", 0) != 1:
         return None, "used"
     return record.user, None
-
