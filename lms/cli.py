@@ -275,7 +275,8 @@ def demo(
         session.commit()
     console.print(
         f"Demo: {result.koperasi_added} koperasi, {result.users_added} akun dan "
-        f"{result.attempts_added} percobaan kuis baru (yang sudah ada dibiarkan)."
+        f"{result.attempts_added} percobaan kuis dan {result.cohorts_added} angkatan baru "
+        "(yang sudah ada dibiarkan)."
     )
     table = Table(title=f"Akun demo (kata sandi: {password})")
     table.add_column("Masuk dengan")

@@ -139,5 +139,6 @@ def insert_ignoring_duplicates(
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
-    result = session.execute(stmt, rows)
-    return int(getattr(result, "rowcount", 0) or 0)
+    # Count what RETURNING gives back: an executemany's rowcount is not reliable (-1 on psycopg).
+    stmt = stmt.returning(*[table.c[k] for k in keys])
+    return len(session.execute(stmt, rows).all())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import Jabatan, Role, User
 from lms.accounts.passwords import hash_password
+from lms.cohorts.models import CohortCourse
 from lms.regions.models import LEVEL_VILLAGE, Koperasi, Region
 from lms.regions.services import VillageHit, village_hit
 
@@ -144,6 +145,7 @@ class DemoResult:
     koperasi_added: int = 0
     users_added: int = 0
     attempts_added: int = 0
+    cohorts_added: int = 0
 
 
 def load_demo(session: Session, password: str = DEFAULT_PASSWORD) -> DemoResult:
@@ -223,7 +225,138 @@ def load_demo(session: Session, password: str = DEFAULT_PASSWORD) -> DemoResult:
         result.users_added += 1
     session.flush()
     result.attempts_added = _quiz_attempts(session, rng)
+    result.cohorts_added = _cohorts(session, random.Random(2026))
     return result
+
+
+TANGERANG_COHORT = "bimtek-kdkmp-kab-tangerang-angkatan-i"
+SERANG_COHORT = "bimtek-kdkmp-kota-serang-angkatan-i"
+
+
+def _cohorts(session: Session, rng: random.Random) -> int:
+    """Two angkatan. Kab. Tangerang: 116 pilot officials, one sesi already held this morning
+    (roll call taken), one running now (so the QR page has a live code) and one tomorrow.
+    Kota Serang: held three days ago, the one whose officials took the quiz."""
+    from zoneinfo import ZoneInfo
+
+    from lms.cohorts import services
+    from lms.cohorts.models import Attendance, Cohort, CohortSession, Status
+    from lms.learning.models import Course
+
+    courses = list(session.scalars(select(Course.id).order_by(Course.id)))
+    if not courses:  # the course library is not loaded
+        return 0
+    narasumber = session.scalar(select(User).where(User.email == "narasumber@demo.test"))
+    operator = session.scalar(select(User).where(User.email == "dinas.tangerang@demo.test"))
+    zone = ZoneInfo("Asia/Jakarta")
+    now = services.utcnow().astimezone(zone).replace(second=0, microsecond=0)
+    added = 0
+    plans = (
+        (
+            TANGERANG_COHORT,
+            "Bimtek Pengurus KDKMP Angkatan I Kabupaten Tangerang",
+            KAB_TANGERANG,
+            "Dinas Koperasi dan UKM Kabupaten Tangerang",
+            "Hotel Grand Tigaraksa, Tigaraksa",
+            now - dt.timedelta(hours=3),
+        ),
+        (
+            SERANG_COHORT,
+            "Bimtek Pengurus KDKMP Angkatan I Kota Serang",
+            KOTA_SERANG,
+            "Dinas Koperasi, UKM, Perindustrian dan Perdagangan Kota Serang",
+            "Aula Dinas Koperasi Kota Serang, Serang",
+            now - dt.timedelta(days=3, hours=3),
+        ),
+    )
+    for slug, name, regency, organizer, venue, first in plans:
+        if session.scalar(select(Cohort.id).where(Cohort.slug == slug)) is not None:
+            continue
+        # Three sesi: one over, one under way (for Tangerang), one the next day.
+        blocks = [
+            (first, first + dt.timedelta(minutes=120), "Tata kelola KDKMP: peran pengurus dan RAT"),
+            (
+                first + dt.timedelta(hours=2, minutes=30),
+                first + dt.timedelta(hours=5, minutes=30),
+                "Pembukuan simpanan, pinjaman dan gerai",
+            ),
+            (
+                (first + dt.timedelta(days=1)).replace(hour=8, minute=30),
+                (first + dt.timedelta(days=1)).replace(hour=11, minute=30),
+                "Digitalisasi koperasi dan kuis studi kasus",
+            ),
+        ]
+        cohort = Cohort(
+            slug=slug,
+            name=name,
+            region_code=regency,
+            province_code=regency[:2],
+            regency_code=regency,
+            organizer=organizer,
+            venue=venue,
+            starts_on=blocks[0][0].date(),
+            ends_on=blocks[-1][0].date(),
+            timezone="WIB",
+            min_attendance=75,
+            min_quiz_score=60,
+            require_modules=True,
+            officer_name="Drs. H. Ahmad Fauzi, M.Si.",
+            officer_title="Kepala Bidang Kelembagaan dan Pengawasan Koperasi",
+            officer_nip="197203151998031004",
+            created_by_id=operator.id if operator else None,
+        )
+        session.add(cohort)
+        session.flush()
+        session.add_all(CohortCourse(cohort_id=cohort.id, course_id=c) for c in courses)
+        sesi_rows = [
+            CohortSession(
+                cohort_id=cohort.id,
+                starts_at=start,
+                ends_at=end,
+                topic=topic,
+                narasumber_id=narasumber.id if narasumber else None,
+            )
+            for start, end, topic in blocks
+        ]
+        session.add_all(sesi_rows)
+        session.flush()
+        people = list(
+            session.scalars(
+                select(User.id)
+                .where(User.regency_code == regency, User.role == Role.PESERTA)
+                .order_by(User.id)
+            )
+        )
+        services.add_members(session, cohort, people, source="manual")
+        now_utc = services.utcnow()
+        for sesi in sesi_rows:
+            if sesi.ends_at > now_utc:
+                continue  # roll call of a sesi not over yet is taken live
+            for user_id in people:
+                roll = rng.random()
+                status = (
+                    Status.HADIR
+                    if roll < 0.8
+                    else Status.TERLAMBAT
+                    if roll < 0.88
+                    else Status.IZIN
+                    if roll < 0.93
+                    else Status.SAKIT
+                    if roll < 0.96
+                    else Status.ALPA
+                )
+                session.add(
+                    Attendance(
+                        session_id=sesi.id,
+                        user_id=user_id,
+                        status=status.value,
+                        method="daftar",
+                        marked_by_id=narasumber.id if narasumber else None,
+                    )
+                )
+        added += 1
+    session.flush()
+    return added
 
 
 def _quiz_attempts(session: Session, rng: random.Random) -> int:

@@ -84,6 +84,13 @@ def format_date(value: date | datetime, tz: str | None = None) -> str:
     return babel_format_date(value, format="d MMMM y", locale=Locale.parse(get_locale()))
 
 
+def format_day(value: date | datetime, tz: str | None = None) -> str:
+    """'Senin, 22 September 2025' (the weekday matters on a schedule)."""
+    if isinstance(value, datetime) and tz:
+        value = value.astimezone(ZoneInfo(TIMEZONES[tz]))
+    return babel_format_date(value, format="EEEE, d MMMM y", locale=Locale.parse(get_locale()))
+
+
 def format_datetime(value: datetime, tz: str = "WIB") -> str:
     """'22 September 2025 09.00 WIB'."""
     local = value.astimezone(ZoneInfo(TIMEZONES[tz]))

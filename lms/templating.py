@@ -53,6 +53,12 @@ def csrf_value(request: Request) -> str:
     return csrf_token(get_settings(), request.state.csrf_nonce)
 
 
+def _status_label(status: str | None) -> str:
+    from lms.cohorts.services import status_label
+
+    return status_label(status)
+
+
 @lru_cache
 def environment() -> Environment:
     env = Environment(
@@ -70,6 +76,7 @@ def environment() -> Environment:
         csrf_value=csrf_value,
         role_label=role_label,
         jabatan_label=jabatan_label,
+        status_label=_status_label,
         get_locale=i18n.get_locale,
         locale_names=i18n.LOCALE_NAMES,
     )
@@ -78,6 +85,8 @@ def environment() -> Environment:
         nominal=i18n.format_nominal,
         tanggal=i18n.format_date,
         waktu=i18n.format_datetime,
+        jam=i18n.format_time,
+        hari=i18n.format_day,
         angka=i18n.format_number,
         phone=display_phone,
     )

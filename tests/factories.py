@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import factory
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import Jabatan, Role, User
 from lms.accounts.passwords import hash_password
+from lms.cohorts.models import Cohort, CohortCourse, CohortSession
 from lms.regions.models import LEVEL_VILLAGE, Koperasi, Region
 
 PASSWORD = "sandi-uji-123"
@@ -34,7 +37,7 @@ class Base(factory.alchemy.SQLAlchemyModelFactory):
 
 
 def bind(session: Session) -> None:
-    for cls in (UserFactory, KoperasiFactory):
+    for cls in (UserFactory, KoperasiFactory, CohortFactory, CohortSessionFactory):
         cls._meta.sqlalchemy_session = session
 
 
@@ -101,3 +104,63 @@ class UserFactory(Base):
             regency_code=region_code if region_code and len(region_code) == 5 else None,
             **kwargs,
         )
+
+
+_cohorts = itertools.count(1)
+
+
+class CohortFactory(Base):
+    """An angkatan of Kab. Tangerang running today and tomorrow (WIB), on the first course."""
+
+    class Meta:
+        model = Cohort
+
+    slug = factory.LazyFunction(lambda: f"angkatan-uji-{next(_cohorts)}")
+    name = factory.LazyAttribute(lambda o: f"Bimtek KDKMP {o.slug}")
+    region_code = KAB_TANGERANG
+    province_code = factory.LazyAttribute(lambda o: o.region_code[:2])
+    regency_code = factory.LazyAttribute(
+        lambda o: o.region_code if len(o.region_code) == 5 else None
+    )
+    organizer = "Dinas Koperasi dan UKM Kabupaten Tangerang"
+    venue = "Hotel Uji, Tigaraksa"
+    starts_on = factory.LazyFunction(lambda: _today_wib())
+    ends_on = factory.LazyFunction(lambda: _today_wib() + timedelta(days=1))
+    timezone = "WIB"
+    min_attendance = 75
+    officer_name = "Drs. Pejabat Uji, M.Si."
+    officer_title = "Kepala Bidang Kelembagaan Koperasi"
+    officer_nip = "197001011995031001"
+
+    @factory.post_generation
+    def courses(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        """CohortFactory(courses=[course_id, ...]); by default the first course in the library."""
+        session = CohortFactory._meta.sqlalchemy_session
+        ids = extracted
+        if ids is None:
+            from lms.learning.models import Course
+
+            first = session.scalar(select(Course.id).order_by(Course.id).limit(1))
+            ids = [first] if first else []
+        session.add_all(CohortCourse(cohort_id=obj.id, course_id=c) for c in ids)
+        session.flush()
+
+
+def _today_wib() -> date:
+    return datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+
+class CohortSessionFactory(Base):
+    """A sesi running now: it began 10 minutes ago and ends in 80 minutes."""
+
+    class Meta:
+        model = CohortSession
+
+    cohort_id = factory.LazyAttribute(lambda o: o.cohort.id)
+    starts_at = factory.LazyFunction(lambda: datetime.now(UTC) - timedelta(minutes=10))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=90))
+    topic = "Pembukuan dasar koperasi"
+    late_after = 15
+
+    class Params:
+        cohort = None

@@ -44,6 +44,13 @@ def verify_password(password_hash: str, password: str) -> bool:
             return False
 
 
+UNUSABLE = "!"  # the hash of an account made by an import: it logs in with a login card
+
+
+def is_usable(password_hash: str) -> bool:
+    return password_hash != UNUSABLE
+
+
 def needs_rehash(password_hash: str) -> bool:
     hasher, _ = _hasher()
     return hasher.check_needs_rehash(password_hash)

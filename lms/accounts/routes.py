@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from lms import i18n
-from lms.accounts import services, sessions
+from lms.accounts import passwords, services, sessions
 from lms.accounts.models import Jabatan, Role, User
 from lms.audit.services import record
 from lms.cookies import LANG_COOKIE, ONE_YEAR, set_csrf_cookie
@@ -52,11 +52,16 @@ def root(user: OptionalUser) -> RedirectResponse:
 
 @router.get("/masuk")
 def login_page(
-    request: Request, user: OptionalUser, next: str | None = None, keluar: int = 0
+    request: Request, user: OptionalUser, next: str | None = None, keluar: int = 0, hadir: int = 0
 ) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     notice = _("Anda sudah keluar.") if keluar else None
+    if hadir:
+        notice = _(
+            "Kode presensi sudah terbaca. Masuk untuk mencatat kehadiran Anda: pindai QR di "
+            "kartu masuk Anda, atau isi nomor HP dan kata sandi."
+        )
     return render(request, "login.html", {"next": next or "", "notice": notice, "values": {}})
 
 
@@ -189,7 +194,13 @@ def home(request: Request, session: SessionDep, user: CurrentUser, scope: ScopeD
                     .order_by(User.jabatan, User.name)
                 )
             )
+        from lms.cohorts.services import my_cohorts
+
         context.update(
+            cohorts=my_cohorts(session, user.id),
+            now=utcnow(),
+            card_login=bool(request.query_params.get("kartu"))
+            and not passwords.is_usable(user.password_hash),
             koperasi=koperasi,
             koperasi_label=region_label(session, koperasi.village_code) if koperasi else "",
             officials=officials,
@@ -216,6 +227,7 @@ def _account_context(session: Session, user: User) -> dict[str, object]:
         "koperasi": koperasi,
         "koperasi_label": region_label(session, koperasi.village_code) if koperasi else "",
         "region_name": region_label(session, user.region_code) if user.region_code else "",
+        "has_password": passwords.is_usable(user.password_hash),
         "errors": {},
     }
 

@@ -222,7 +222,9 @@ def change_password(
     session: Session, user: User, current: str, new: str, confirm: str
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not passwords.verify_password(user.password_hash, current):
+    # Someone who has only ever logged in with a login card has no password to confirm.
+    has_password = passwords.is_usable(user.password_hash)
+    if has_password and not passwords.verify_password(user.password_hash, current):
         errors["current"] = _("Kata sandi sekarang salah.")
     problem = passwords.password_problem(new, confirm)
     if problem:

@@ -21,7 +21,7 @@ from lms.db import utcnow
 TOKEN_BYTES = 18  # 24 URL-safe characters: short enough for a small, easily scanned QR
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -50,7 +50,7 @@ def issue(
         tokens[user_id] = token
         rows.append(
             {
-                "id": _digest(token),
+                "id": digest(token),
                 "user_id": user_id,
                 "cohort_id": cohort_id,
                 "created_at": now,
@@ -61,31 +61,37 @@ def issue(
     return tokens
 
 
+def problem(record: LoginToken | None) -> str | None:
+    """Why this card cannot log in ('unknown', 'used', 'revoked', 'expired', 'inactive'),
+    or None when it can."""
+    if record is None:
+        return "unknown"
+    if record.revoked_at is not None:
+        return "revoked"
+    if record.used_at is not None:
+        return "used"
+    if record.expires_at <= utcnow():
+        return "expired"
+    if not record.user.is_active:
+        return "inactive"
+    return None
+
+
 def redeem(session: Session, token: str) -> tuple[User | None, str | None]:
-    """Use a token: (the person, None), or (None, why not) with a reason code:
-    'unknown', 'used', 'revoked', 'expired' or 'inactive'.
+    """Use a token: (the person, None), or (None, the reason code from `problem`).
 
     Single use even when the same card is scanned twice at once: the row is claimed by a
     conditional UPDATE, and only the request whose UPDATE changed it logs in."""
     if not token or len(token) > 64:
         return None, "unknown"
-    digest = _digest(token)
-    record = session.get(LoginToken, digest)
-    if record is None:
-        return None, "unknown"
-    now = utcnow()
-    if record.revoked_at is not None:
-        return None, "revoked"
-    if record.used_at is not None:
-        return None, "used"
-    if record.expires_at <= now:
-        return None, "expired"
-    if not record.user.is_active:
-        return None, "inactive"
+    record = session.get(LoginToken, digest(token))
+    reason = problem(record)
+    if reason is not None or record is None:
+        return None, reason
     claimed = session.execute(
         update(LoginToken)
-        .where(LoginToken.id == digest, LoginToken.used_at.is_(None))
-        .values(used_at=now)
+        .where(LoginToken.id == record.id, LoginToken.used_at.is_(None))
+        .values(used_at=utcnow())
     )
     if getattr(claimed, "rowcount", 0) != 1:
         return None, "used"

@@ -617,3 +617,152 @@ def mark_all_present(session: Session, sesi: CohortSession, cohort: Cohort, acto
     return insert_ignoring_duplicates(
         session, Attendance.__table__, rows, ["session_id", "user_id"]
     )
+
+
+class CheckInRefused(ValueError):
+    """A check-in that cannot be recorded; the message says why and what to do."""
+
+
+def is_member(session: Session, cohort_id: int, user_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(CohortMember.cohort_id == cohort_id, CohortMember.user_id == user_id)
+            )
+        )
+    )
+
+
+def check_in(
+    session: Session, sesi: CohortSession, cohort: Cohort, user: User, scanned_at: datetime
+) -> tuple[Attendance, bool]:
+    """Record a QR check-in made at `scanned_at`: Hadir, or Terlambat after the sesi's late mark.
+    Returns (the person's attendance, whether this scan changed it).
+
+    One row per person and sesi however many scans arrive at once: the insert skips a clash and
+    the row that won is read back. A scan never overrides Izin, Sakit or an earlier check-in; it
+    does turn an Alpa into presence (the person did come)."""
+    from lms.i18n import format_time
+
+    opens, closes = checkin_window(sesi)
+    if scanned_at < opens:
+        raise CheckInRefused(
+            _("Presensi sesi ini belum dibuka. Pindai lagi mulai pukul %(time)s.")
+            % {"time": format_time(opens, cohort.timezone)}
+        )
+    if scanned_at > closes:
+        raise CheckInRefused(
+            _(
+                "Sesi ini sudah selesai pukul %(time)s. "
+                "Jika Anda hadir, minta fasilitator mencatatnya."
+            )
+            % {"time": format_time(closes, cohort.timezone)}
+        )
+    if not is_member(session, cohort.id, user.id):
+        raise CheckInRefused(
+            _(
+                "Akun Anda tidak terdaftar di angkatan %(name)s. Pastikan Anda memindai kode di "
+                "ruangan Anda, atau hubungi panitia."
+            )
+            % {"name": cohort.name}
+        )
+    late = scanned_at > sesi.starts_at + timedelta(minutes=sesi.late_after)
+    status = Status.TERLAMBAT if late else Status.HADIR
+    row = {
+        "session_id": sesi.id,
+        "user_id": user.id,
+        "status": status.value,
+        "note": "",
+        "method": "qr",
+        "checked_in_at": scanned_at,
+        "marked_at": utcnow(),
+        "marked_by_id": user.id,
+    }
+    inserted = insert_ignoring_duplicates(
+        session, Attendance.__table__, [row], ["session_id", "user_id"]
+    )
+    current = session.scalars(
+        select(Attendance)
+        .where(Attendance.session_id == sesi.id, Attendance.user_id == user.id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if inserted:
+        return current, True
+    if current.status == Status.ALPA:
+        current.status, current.method = status.value, "qr"
+        current.checked_in_at, current.marked_at, current.marked_by_id = (
+            scanned_at,
+            utcnow(),
+            user.id,
+        )
+        session.flush()
+        return current, True
+    return current, False
+
+
+@dataclass
+class MySession:
+    sesi: CohortSession
+    status: str | None
+    checked_in_at: datetime | None
+
+
+@dataclass
+class MyCohort:
+    cohort: Cohort
+    sessions: list[MySession]
+
+    @property
+    def present(self) -> int:
+        return sum(1 for s in self.sessions if s.status in PRESENT)
+
+    @property
+    def held(self) -> int:
+        now = utcnow()
+        return sum(1 for s in self.sessions if s.sesi.starts_at <= now)
+
+
+def my_cohorts(session: Session, user_id: int) -> list[MyCohort]:
+    """A participant's cohorts, each with its schedule and the person's own attendance (three
+    queries whatever the number of cohorts and sesi)."""
+    from sqlalchemy.orm import joinedload
+
+    cohorts = list(
+        session.scalars(
+            select(Cohort)
+            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+            .where(CohortMember.user_id == user_id)
+            .order_by(Cohort.starts_on.desc(), Cohort.id)
+        )
+    )
+    if not cohorts:
+        return []
+    ids = [c.id for c in cohorts]
+    sesi_rows = list(
+        session.scalars(
+            select(CohortSession)
+            .options(joinedload(CohortSession.narasumber))
+            .where(CohortSession.cohort_id.in_(ids))
+            .order_by(CohortSession.starts_at, CohortSession.id)
+        )
+    )
+    marks = {
+        a.session_id: a
+        for a in session.scalars(
+            select(Attendance).where(
+                Attendance.user_id == user_id,
+                Attendance.session_id.in_([s.id for s in sesi_rows] or [0]),
+            )
+        )
+    }
+    by_cohort: dict[int, list[MySession]] = {c.id: [] for c in cohorts}
+    for sesi in sesi_rows:
+        mark_row = marks.get(sesi.id)
+        by_cohort[sesi.cohort_id].append(
+            MySession(
+                sesi,
+                mark_row.status if mark_row else None,
+                mark_row.checked_in_at if mark_row else None,
+            )
+        )
+    return [MyCohort(c, by_cohort[c.id]) for c in cohorts]
