@@ -241,6 +241,7 @@ def _cohorts(session: Session, rng: random.Random) -> int:
 
     from lms.cohorts import services
     from lms.cohorts.models import Attendance, Cohort, CohortSession, Status
+    from lms.db import utcnow
     from lms.learning.models import Course
 
     courses = list(session.scalars(select(Course.id).order_by(Course.id)))
@@ -249,7 +250,7 @@ def _cohorts(session: Session, rng: random.Random) -> int:
     narasumber = session.scalar(select(User).where(User.email == "narasumber@demo.test"))
     operator = session.scalar(select(User).where(User.email == "dinas.tangerang@demo.test"))
     zone = ZoneInfo("Asia/Jakarta")
-    now = services.utcnow().astimezone(zone).replace(second=0, microsecond=0)
+    now = utcnow().astimezone(zone).replace(second=0, microsecond=0)
     added = 0
     plans = (
         (
@@ -328,7 +329,7 @@ def _cohorts(session: Session, rng: random.Random) -> int:
             )
         )
         services.add_members(session, cohort, people, source="manual")
-        now_utc = services.utcnow()
+        now_utc = utcnow()
         for sesi in sesi_rows:
             if sesi.ends_at > now_utc:
                 continue  # roll call of a sesi not over yet is taken live

@@ -577,7 +577,23 @@ def cards_pdf(request: Request, session: SessionDep, user: Staff, cohort: str) -
 
     found = _managed(session, user, cohort)
     begin_write(session)
-    pdf = documents.login_cards(session, found, str(request.base_url).rstrip("/"))
+    try:
+        pdf = documents.login_cards(session, found, str(request.base_url).rstrip("/"))
+    except documents.DocumentError:
+        session.rollback()  # no card was printed: the earlier cards stay valid
+        return render(
+            request,
+            "cohorts/cards.html",
+            {
+                "cohort": found,
+                "member_count": services.member_count(session, found.id),
+                "expires": services.ends_at(found),
+                "error": _(
+                    "PDF kartu gagal dibuat. Coba lagi sebentar lagi; kartu lama tetap berlaku."
+                ),
+            },
+            status_code=503,
+        )
     record(
         session,
         actor=user,
@@ -717,7 +733,12 @@ def attendance_sheet(
     from lms.cohorts import documents
 
     found, sesi = _facilitated(session, user, cohort, sesi_id)
-    pdf = documents.attendance_sheet(session, found, sesi)
+    try:
+        pdf = documents.attendance_sheet(session, found, sesi)
+    except documents.DocumentError:
+        context = _roll_context(session, found, sesi)
+        context["error"] = _("PDF daftar hadir gagal dibuat. Coba lagi sebentar lagi.")
+        return render(request, "cohorts/roll_call.html", context, status_code=503)
     day = sesi.starts_at.astimezone(services.local_zone(found)).strftime("%Y-%m-%d")
     filename = f"daftar-hadir-{found.slug}-{day}-{sesi.id}.pdf"
     return Response(
@@ -728,13 +749,6 @@ def attendance_sheet(
 
 
 # -- QR check-in ---------------------------------------------------------------------------------
-
-
-def _qr_svg(url: str) -> str:
-    import segno
-
-    svg: str = segno.make(url, error="m").svg_inline(omitsize=True, border=2, dark="#1b1b1b")
-    return svg
 
 
 def _qr_context(
@@ -750,7 +764,7 @@ def _qr_context(
         "cohort": cohort,
         "sesi": sesi,
         "url": url,
-        "svg": _qr_svg(url) if opens <= now <= closes else "",
+        "is_open": opens <= now <= closes,
         "opens": opens,
         "closes": closes,
         "now": now,

@@ -268,7 +268,8 @@ def test_the_facilitator_sees_who_has_and_has_not_checked_in(client, db, hall):
     login(client, hall["dinas"])
     live = client.get(f"{hall['base']}/qr", headers={"HX-Request": "true"}).text
     assert live.startswith('<div id="live"')  # only the refreshing block
-    assert "<svg" in live and "Belum presensi: 4 orang" in live
+    assert f'data-qr="http://testserver/hadir/{hall["sesi"].id}/' in live
+    assert "Belum presensi: 4 orang" in live
     assert "Sudah hadir: 1 orang" in live and present.name in live
 
 
