@@ -3,7 +3,8 @@
 The worker is exercised first: every demo role logs in and opens its pages, a hall of logins
 hashes passwords at once, the region search scans the 83,762 villages, and participants open
 practice books, post entries and download them as workbooks, and take a case-study quiz
-(journal questions) from start to result.
+(journal questions) from start to result; staff open the demo angkatan, its roll call and the
+rotating check-in QR.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ PAGES = [
     "/akun",
     "/latihan",
     "/kuis",
+    # The demo angkatan (116 people): its page, members, roll call and the projector's QR.
+    "/angkatan",
+    "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i",
+    "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/peserta",
+    "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sesi/2/presensi",
+    "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sesi/2/qr",
 ]
 
 

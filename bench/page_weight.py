@@ -25,6 +25,16 @@ PAGES = {
     "quiz_list": ("0812-2000-0002", "/kuis"),
     # A quiz attempt started first: the journal quiz of Modul 5 (12 transactions to journalise).
     "quiz_attempt": ("0812-2000-0002", "/kuis/pembukuan/jurnal-buku-besar"),
+    # The demo angkatan of Kab. Tangerang (116 people): its roll call and projector QR page.
+    "cohort": ("dinas.tangerang@demo.test", "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i"),
+    "roll_call": (
+        "dinas.tangerang@demo.test",
+        "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sesi/2/presensi",
+    ),
+    "checkin_qr": (
+        "dinas.tangerang@demo.test",
+        "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sesi/2/qr",
+    ),
 }
 
 
