@@ -695,7 +695,9 @@ def roll_call_mark(
         )
     context = _roll_context(session, found, sesi)
     marks: dict[int, Attendance] = context["marks"]  # type: ignore[assignment]
-    context.update(person=person, mark=marks.get(user_id), row_error=error, oob=True)
+    people: list[services.Member] = context["people"]  # type: ignore[assignment]
+    row = next(p for p in people if p.id == user_id)
+    context.update(person=row, mark=marks.get(user_id), row_error=error, oob=True)
     return render(request, "cohorts/_roll_row.html", context)
 
 

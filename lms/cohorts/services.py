@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, exists, func, insert, or_, select
@@ -392,26 +393,47 @@ def member_count(session: Session, cohort_id: int) -> int:
     )
 
 
-def members(session: Session, cohort_id: int, query: str = "") -> list[User]:
-    """The cohort's people, with their koperasi loaded, in name order."""
-    from sqlalchemy.orm import joinedload
+class Member(NamedTuple):
+    """What a list of a cohort's people shows: plain columns, not ORM objects (a hall of 350
+    loaded as entities with their koperasi and village costs a worker several MB per request)."""
 
+    id: int
+    name: str
+    jabatan: str | None
+    phone: str | None
+    email: str | None
+    nik_last4: str | None
+    koperasi_name: str | None
+    village_name: str | None
+
+
+def members(session: Session, cohort_id: int, query: str = "") -> list[Member]:
+    """The cohort's people in name order, with their koperasi and its village (one query)."""
     from lms.regions.models import Koperasi
 
     stmt = (
-        select(User)
+        select(
+            User.id,
+            User.name,
+            User.jabatan,
+            User.phone,
+            User.email,
+            User.nik_last4,
+            Koperasi.name,
+            Region.name,
+        )
         .join(CohortMember, CohortMember.user_id == User.id)
-        .options(joinedload(User.koperasi).joinedload(Koperasi.village))
+        .outerjoin(Koperasi, Koperasi.id == User.koperasi_id)
+        .outerjoin(Region, Region.code == Koperasi.village_code)
         .where(CohortMember.cohort_id == cohort_id)
         .order_by(User.name, User.id)
     )
-    words = query.split()
-    for word in words:
+    for word in query.split():
         like = f"%{word.lower()}%"
         stmt = stmt.where(
             or_(func.lower(User.name).like(like), User.phone.like(f"%{word.lstrip('0')}%"))
         )
-    return list(session.scalars(stmt).unique())
+    return [Member(*row) for row in session.execute(stmt)]
 
 
 # -- sesi ----------------------------------------------------------------------------------------
