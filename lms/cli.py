@@ -26,6 +26,8 @@ app.add_typer(regions_app, name="regions")
 app.add_typer(users_app, name="users")
 app.add_typer(courses_app, name="courses")
 app.add_typer(quizzes_app, name="quizzes")
+participants_app = typer.Typer(help="Participants of an angkatan.", no_args_is_help=True)
+app.add_typer(participants_app, name="participants")
 console = Console()
 DEFAULT_PASSWORD = "bimtek2025"  # noqa: S105 (the published demo password; see lms/demo.py)
 
@@ -258,6 +260,90 @@ def courses_sync(
         session.commit()
     for report in reports:
         console.print(f"{report.slug}: {report.status} (versi {report.number})")
+
+
+@participants_app.command("import")
+def participants_import(
+    file: Annotated[Path, typer.Argument(help="The participant list (XLSX or CSV)")],
+    cohort: Annotated[str, typer.Option(help="The angkatan's slug")],
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Import the valid rows (without it: a preview)")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report (counts, row errors) as JSON")
+    ] = False,
+) -> None:
+    """Check a participant file for an angkatan and, with --commit, import its valid rows."""
+    import json
+
+    from sqlalchemy import select
+
+    from lms.cohorts import importer
+    from lms.cohorts.models import Cohort
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        console.print(f"[red]{file}[/red]: {exc.strerror}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    database = _database()
+    with database.session(write=commit) as session:
+        found = session.scalar(select(Cohort).where(Cohort.slug == cohort))
+        if found is None:
+            console.print(f"[red]Angkatan tidak ditemukan: {cohort}[/red]", highlight=False)
+            raise typer.Exit(code=1)
+        try:
+            if commit:
+                _upload, report = importer.import_file(session, found, data, file.name)
+            else:
+                report = importer.preview(session, found, data, file.name)
+        except importer.FileError as exc:
+            console.print(f"[red]{file}[/red]: {exc.message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from exc
+        if commit:
+            session.commit()
+    # With --json, stdout carries the report alone; the words go to stderr.
+    out = Console(stderr=True) if as_json else console
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(title=f"{found.name}: {file.name}")
+        table.add_column("Jumlah")
+        table.add_column("", justify="right")
+        labels = {
+            "rows": "baris peserta",
+            "valid": "baris benar",
+            "invalid": "baris bermasalah",
+            "created": "akun baru",
+            "updated": "akun diperbarui",
+            "unchanged": "akun tidak berubah",
+            "koperasi_created": "koperasi baru",
+            "members_added": "masuk angkatan",
+        }
+        for key, value in report.counts().items():
+            table.add_row(labels[key], f"{value:,}")
+        console.print(table)
+        for error in report.errors[:50]:
+            console.print(
+                f"baris {error.row}, {error.column}: {error.message}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        if len(report.errors) > 50:
+            console.print(f"... dan {len(report.errors) - 50:,} masalah lain (lihat --json).")
+    if commit and report.invalid:
+        out.print(
+            f"[yellow]{report.valid:,} baris diimpor; {report.invalid:,} baris bermasalah "
+            "tidak diimpor.[/yellow]"
+        )
+    elif commit:
+        out.print(f"[green]{report.valid:,} baris diimpor.[/green]")
+    else:
+        out.print(
+            f"Pratinjau: {report.valid:,} baris siap diimpor, {report.invalid:,} bermasalah. "
+            "Tambahkan --commit untuk mengimpor."
+        )
 
 
 @app.command()

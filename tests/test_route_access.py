@@ -18,6 +18,7 @@ from lms.accounts.models import Jabatan, Role, User
 from lms.assessment.models import Quiz
 from lms.assessment.services import start_attempt, utcnow
 from lms.audit.services import record
+from lms.cohorts.models import CohortImport
 from lms.cohorts.services import add_members
 from lms.practice.models import PracticeBook
 from lms.regions.models import Koperasi
@@ -145,6 +146,13 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("GET", "/angkatan/{cohort}/sesi/{sesi_id}/qr"): STAFF,
     ("GET", "/angkatan/{cohort}/sesi/{sesi_id}/daftar-hadir.pdf"): STAFF,
     ("GET", "/hadir/lanjut"): ANY_USER,
+    # Participant import
+    ("GET", "/angkatan/impor-template.xlsx"): MANAGERS,
+    ("GET", "/angkatan/{cohort}/impor"): MANAGERS,
+    ("POST", "/angkatan/{cohort}/impor"): MANAGERS,
+    ("GET", "/angkatan/{cohort}/impor/{import_id}"): MANAGERS,
+    ("POST", "/angkatan/{cohort}/impor/{import_id}/simpan"): MANAGERS,
+    ("GET", "/angkatan/{cohort}/impor/{import_id}/ditolak.xlsx"): MANAGERS,
 }
 
 
@@ -196,6 +204,14 @@ def world(db):  # type: ignore[no-untyped-def]
     cohort_srg = CohortFactory(region_code=KOTA_SERANG, name=f"Bimtek {MARK}")
     sesi_srg = CohortSessionFactory(cohort=cohort_srg, topic=f"Sesi {MARK}")
     add_members(db, cohort_srg, [people["peserta_srg"].id])
+    import_srg = CohortImport(
+        cohort_id=cohort_srg.id,
+        filename=f"{MARK}.csv",
+        data=f"nama,jabatan,no_hp,kode_desa\n{MARK},ketua,081277700999,{srg.village_code}\n".encode(),
+        sha256="0" * 64,
+        report={"rows": 1, "valid": 1, "invalid": 0, "errors": [], "errors_total": 0},
+    )
+    db.add(import_srg)
     db.flush()
     return {
         "tgr": tgr,
@@ -204,6 +220,7 @@ def world(db):  # type: ignore[no-untyped-def]
         "attempt": attempt,
         "cohort_srg": cohort_srg,
         "sesi_srg": sesi_srg,
+        "import_srg": import_srg,
         **people,
     }
 
@@ -230,6 +247,7 @@ def fill_path(path: str, world) -> str:  # type: ignore[no-untyped-def]
         "sesi_id": world["sesi_srg"].id,
         "code": "0-tidaksah",
         "token": "tidak-ada",
+        "import_id": world["import_srg"].id,
     }
 
     def sub(match: re.Match[str]) -> str:
