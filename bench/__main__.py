@@ -9,12 +9,30 @@ from __future__ import annotations
 import json
 import sys
 
-from bench import ledger, memory, module_page, page_weight, quiz_load
+from bench import (
+    documents,
+    ledger,
+    memory,
+    module_page,
+    page_weight,
+    participant_import,
+    quiz_load,
+    roll_call,
+)
 
 
 def main() -> int:
     results = []
-    for module in (page_weight, memory, module_page, ledger, quiz_load):
+    for module in (
+        page_weight,
+        memory,
+        module_page,
+        ledger,
+        participant_import,
+        roll_call,
+        documents,
+        quiz_load,
+    ):
         result = module.run()
         print(json.dumps(result), flush=True)
         results.append(result)
