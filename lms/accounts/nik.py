@@ -4,6 +4,7 @@ The NIK is personal data under UU 27/2022. The table never holds it in clear tex
 - `nik_cipher`: AES-256-GCM of the 16 digits (random nonce), for the rare authorised reveal;
 - `nik_hash`: HMAC-SHA256, so an import finds the same person without decrypting anything;
 - `nik_last4`: the last four digits, for the masked display "************1234".
+Uploaded participant files, which carry NIKs too, are kept sealed with the same key (`seal`).
 Both keys are derived from LMS_SECRET_KEY with HKDF under their own labels: rotating the secret
 makes stored NIKs unreadable (re-import the participant files after a rotation).
 """
@@ -55,6 +56,20 @@ def decrypt(secret: str, cipher: str) -> str:
 
     raw = base64.urlsafe_b64decode(cipher.encode())
     return AESGCM(_keys(secret)[0]).decrypt(raw[:12], raw[12:], b"nik").decode()
+
+
+def seal(secret: str, data: bytes) -> bytes:
+    """Encrypt a stored file that may hold NIKs (an uploaded participant list)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    return nonce + AESGCM(_keys(secret)[0]).encrypt(nonce, data, b"file")
+
+
+def unseal(secret: str, sealed: bytes) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(_keys(secret)[0]).decrypt(sealed[:12], sealed[12:], b"file")
 
 
 def masked(last4: str | None) -> str:

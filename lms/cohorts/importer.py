@@ -1272,7 +1272,8 @@ def store(
     upload = CohortImport(
         cohort_id=cohort.id,
         filename=clean_filename(filename),
-        data=data,
+        # The file may carry NIKs: it is stored encrypted, like the NIK columns.
+        data=nik_codec.seal(get_settings().secret_key, data),
         sha256=sha256(data),
         report=report.as_dict(STORED_ERRORS),
         created_by_id=actor.id if actor else None,
@@ -1332,7 +1333,8 @@ def commit_upload(
         raise LookupError(import_id)
     if upload.committed_at is not None:
         return upload, None
-    with open_table(upload.data, upload.filename, isolate=isolate) as table:
+    data = nik_codec.unseal(get_settings().secret_key, upload.data)
+    with open_table(data, upload.filename, isolate=isolate) as table:
         plan = check(session, cohort, table)
     return upload, _finish(session, cohort, upload, plan, actor, ip)
 
@@ -1352,7 +1354,8 @@ def rejected_rows(
     session: Session, cohort: Cohort, upload: CohortImport, *, isolate: bool = False
 ) -> tuple[list[str], list[Rejected]]:
     """The header and the rows in error, checked again against the database as it is now."""
-    with open_table(upload.data, upload.filename, isolate=isolate) as table:
+    data = nik_codec.unseal(get_settings().secret_key, upload.data)
+    with open_table(data, upload.filename, isolate=isolate) as table:
         plan = check(session, cohort, table, keep_rejected=True)
     return plan.headers, plan.rejected
 

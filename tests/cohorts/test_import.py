@@ -511,9 +511,10 @@ def test_nik_is_never_stored_in_clear(db, cohort, villages):
         for values in db.execute(text(f"SELECT * FROM {table}")).all():  # noqa: S608 (fixed names)
             texts.append(" ".join(str(v) for v in values))
     stored = db.execute(
-        text("SELECT report, result FROM cohort_imports WHERE id = :id"), {"id": upload.id}
+        text("SELECT report, result, data FROM cohort_imports WHERE id = :id"), {"id": upload.id}
     ).one()
     texts.append(f"{stored[0]} {stored[1]}")
+    texts.append(bytes(stored[2]).decode("latin-1"))  # the uploaded file is kept sealed
     for nik in (*niks, niks[1][:15]):
         assert not any(nik in t for t in texts)
     assert db.scalar(select(User.nik_last4).where(User.phone == "+6281210000001")) == "0011"
