@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Response
+from fastapi import Request, Response
 
 from lms.accounts import sessions
 from lms.config import Settings
@@ -21,3 +21,18 @@ def set_csrf_cookie(response: Response, settings: Settings, nonce: str) -> None:
         secure=settings.https,
         path="/",
     )
+
+
+def set_login_cookies(request: Request, response: Response, settings: Settings, token: str) -> None:
+    """After a login: the session cookie, and a fresh CSRF nonce (never the pre-login one)."""
+    response.set_cookie(
+        sessions.SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        path="/",
+    )
+    nonce = sessions.new_csrf_nonce()
+    request.state.rotated_csrf_nonce = nonce
+    set_csrf_cookie(response, settings, nonce)

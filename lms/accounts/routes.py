@@ -14,7 +14,7 @@ from lms import i18n
 from lms.accounts import passwords, services, sessions
 from lms.accounts.models import Jabatan, Role, User
 from lms.audit.services import record
-from lms.cookies import LANG_COOKIE, ONE_YEAR, set_csrf_cookie
+from lms.cookies import LANG_COOKIE, ONE_YEAR, set_login_cookies
 from lms.db import utcnow
 from lms.deps import (
     CurrentUser,
@@ -103,17 +103,7 @@ def login(
     token = sessions.create(session, user, ip, request.headers.get("user-agent"))
     session.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        sessions.SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-    )
-    nonce = sessions.new_csrf_nonce()
-    request.state.rotated_csrf_nonce = nonce
-    set_csrf_cookie(response, settings, nonce)
+    set_login_cookies(request, response, settings, token)
     if user.locale:
         response.set_cookie(LANG_COOKIE, user.locale, max_age=ONE_YEAR, samesite="lax", path="/")
     return response

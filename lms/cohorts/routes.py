@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from lms.accounts.models import Role, User
 from lms.audit.services import record
 from lms.cohorts import checkin, services
 from lms.cohorts.models import Attendance, Cohort, CohortMember, CohortSession, Status
-from lms.cookies import set_csrf_cookie
+from lms.cookies import set_login_cookies
 from lms.db import begin_write, utcnow
 from lms.deps import (
     CurrentUser,
@@ -165,21 +165,22 @@ def cohort_new(request: Request, session: SessionDep, user: Staff, scope: ScopeD
 
 
 def _read_form(
-    name: str,
-    region_code: str,
-    organizer: str,
-    venue: str,
-    starts_on: str,
-    ends_on: str,
-    timezone: str,
-    course_ids: list[str],
-    min_attendance: str,
-    min_quiz_score: str,
-    require_modules: str,
-    officer_name: str,
-    officer_title: str,
-    officer_nip: str,
+    name: Annotated[str, Form()] = "",
+    region_code: Annotated[str, Form()] = "",
+    organizer: Annotated[str, Form()] = "",
+    venue: Annotated[str, Form()] = "",
+    starts_on: Annotated[str, Form()] = "",
+    ends_on: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+    course_ids: Annotated[list[str] | None, Form()] = None,
+    min_attendance: Annotated[str, Form()] = "",
+    min_quiz_score: Annotated[str, Form()] = "",
+    require_modules: Annotated[str, Form()] = "",
+    officer_name: Annotated[str, Form()] = "",
+    officer_title: Annotated[str, Form()] = "",
+    officer_nip: Annotated[str, Form()] = "",
 ) -> services.CohortForm:
+    """The posted cohort form (shared by create and edit)."""
     return services.CohortForm(
         name=name,
         region_code=region_code,
@@ -188,7 +189,7 @@ def _read_form(
         starts_on=starts_on,
         ends_on=ends_on,
         timezone=timezone,
-        course_ids=tuple(int(c) for c in course_ids if c.isdigit()),
+        course_ids=tuple(int(c) for c in course_ids or [] if c.isdigit()),
         min_attendance=min_attendance,
         min_quiz_score=min_quiz_score,
         require_modules=bool(require_modules),
@@ -198,7 +199,22 @@ def _read_form(
     )
 
 
-CohortFields = dict[str, object]
+CohortFormDep = Annotated[services.CohortForm, Depends(_read_form)]
+
+
+def _read_session_form(
+    day: Annotated[str, Form()] = "",
+    start: Annotated[str, Form()] = "",
+    end: Annotated[str, Form()] = "",
+    topic: Annotated[str, Form()] = "",
+    narasumber_id: Annotated[str, Form()] = "",
+    late_after: Annotated[str, Form()] = "15",
+) -> services.SessionForm:
+    """The posted sesi form (shared by create and edit)."""
+    return services.SessionForm(day, start, end, topic, narasumber_id, late_after)
+
+
+SessionFormDep = Annotated[services.SessionForm, Depends(_read_session_form)]
 
 
 def _save(
@@ -223,31 +239,10 @@ def _save(
 
 @router.post("/angkatan/baru")
 def cohort_create(
-    request: Request,
-    session: SessionDep,
-    user: Staff,
-    scope: ScopeDep,
-    name: Annotated[str, Form()] = "",
-    region_code: Annotated[str, Form()] = "",
-    organizer: Annotated[str, Form()] = "",
-    venue: Annotated[str, Form()] = "",
-    starts_on: Annotated[str, Form()] = "",
-    ends_on: Annotated[str, Form()] = "",
-    timezone: Annotated[str, Form()] = "",
-    course_ids: Annotated[list[str] | None, Form()] = None,
-    min_attendance: Annotated[str, Form()] = "",
-    min_quiz_score: Annotated[str, Form()] = "",
-    require_modules: Annotated[str, Form()] = "",
-    officer_name: Annotated[str, Form()] = "",
-    officer_title: Annotated[str, Form()] = "",
-    officer_nip: Annotated[str, Form()] = "",
+    request: Request, session: SessionDep, user: Staff, scope: ScopeDep, form: CohortFormDep
 ) -> Response:
     if user.role not in (Role.ADMIN, Role.DINAS):
         raise Forbidden()
-    form = _read_form(
-        name, region_code, organizer, venue, starts_on, ends_on, timezone, course_ids or [],
-        min_attendance, min_quiz_score, require_modules, officer_name, officer_title, officer_nip,
-    )  # fmt: skip
     return _save(request, session, user, scope, form, None)
 
 
@@ -269,26 +264,9 @@ def cohort_update(
     user: Staff,
     scope: ScopeDep,
     cohort: str,
-    name: Annotated[str, Form()] = "",
-    region_code: Annotated[str, Form()] = "",
-    organizer: Annotated[str, Form()] = "",
-    venue: Annotated[str, Form()] = "",
-    starts_on: Annotated[str, Form()] = "",
-    ends_on: Annotated[str, Form()] = "",
-    timezone: Annotated[str, Form()] = "",
-    course_ids: Annotated[list[str] | None, Form()] = None,
-    min_attendance: Annotated[str, Form()] = "",
-    min_quiz_score: Annotated[str, Form()] = "",
-    require_modules: Annotated[str, Form()] = "",
-    officer_name: Annotated[str, Form()] = "",
-    officer_title: Annotated[str, Form()] = "",
-    officer_nip: Annotated[str, Form()] = "",
+    form: CohortFormDep,
 ) -> Response:
     found = _managed(session, user, cohort)
-    form = _read_form(
-        name, region_code, organizer, venue, starts_on, ends_on, timezone, course_ids or [],
-        min_attendance, min_quiz_score, require_modules, officer_name, officer_title, officer_nip,
-    )  # fmt: skip
     return _save(request, session, user, scope, form, found)
 
 
@@ -470,19 +448,9 @@ def _save_session(
 
 @router.post("/angkatan/{cohort}/sesi/baru")
 def session_create(
-    request: Request,
-    session: SessionDep,
-    user: Staff,
-    cohort: str,
-    day: Annotated[str, Form()] = "",
-    start: Annotated[str, Form()] = "",
-    end: Annotated[str, Form()] = "",
-    topic: Annotated[str, Form()] = "",
-    narasumber_id: Annotated[str, Form()] = "",
-    late_after: Annotated[str, Form()] = "15",
+    request: Request, session: SessionDep, user: Staff, cohort: str, form: SessionFormDep
 ) -> Response:
     found = _managed(session, user, cohort)
-    form = services.SessionForm(day, start, end, topic, narasumber_id, late_after)
     return _save_session(request, session, user, found, form, None)
 
 
@@ -514,15 +482,9 @@ def session_update(
     user: Staff,
     cohort: str,
     sesi_id: int,
-    day: Annotated[str, Form()] = "",
-    start: Annotated[str, Form()] = "",
-    end: Annotated[str, Form()] = "",
-    topic: Annotated[str, Form()] = "",
-    narasumber_id: Annotated[str, Form()] = "",
-    late_after: Annotated[str, Form()] = "15",
+    form: SessionFormDep,
 ) -> Response:
     found, sesi = _managed_session(session, user, cohort, sesi_id)
-    form = services.SessionForm(day, start, end, topic, narasumber_id, late_after)
     return _save_session(request, session, user, found, form, sesi)
 
 
@@ -618,24 +580,28 @@ def cards_pdf(request: Request, session: SessionDep, user: Staff, cohort: str) -
 # -- roll call -----------------------------------------------------------------------------------
 
 
-def _roll_context(
-    session: Session, cohort: Cohort, sesi: CohortSession, q: str = ""
-) -> dict[str, object]:
-    people = services.members(session, cohort.id, q)
-    marks = services.attendance_of(session, sesi.id)
-    counts: dict[str, int] = {}
-    for a in marks.values():
-        counts[a.status] = counts.get(a.status, 0) + 1
+def _roll_summary(session: Session, cohort: Cohort, sesi: CohortSession) -> dict[str, object]:
+    """The head of the roll call: counts per status, the hall's size, how many are unmarked."""
+    counts = _session_counts(session, [sesi.id])[sesi.id]
+    total = services.member_count(session, cohort.id)
     return {
         "cohort": cohort,
         "sesi": sesi,
-        "people": people,
-        "marks": marks,
         "counts": counts,
-        "total": services.member_count(session, cohort.id),
-        "unmarked": services.member_count(session, cohort.id) - len(marks),
+        "total": total,
+        "unmarked": total - sum(counts.values()),
         "statuses": list(Status),
         "ended": utcnow() > sesi.ends_at,
+    }
+
+
+def _roll_context(
+    session: Session, cohort: Cohort, sesi: CohortSession, q: str = ""
+) -> dict[str, object]:
+    return {
+        **_roll_summary(session, cohort, sesi),
+        "people": services.members(session, cohort.id, q),
+        "marks": services.attendance_of(session, sesi.id),
         "q": q,
     }
 
@@ -693,11 +659,13 @@ def roll_call_mark(
         return RedirectResponse(
             f"/angkatan/{found.slug}/sesi/{sesi.id}/presensi#p{user_id}", status_code=303
         )
-    context = _roll_context(session, found, sesi)
-    marks: dict[int, Attendance] = context["marks"]  # type: ignore[assignment]
-    people: list[services.Member] = context["people"]  # type: ignore[assignment]
-    row = next(p for p in people if p.id == user_id)
-    context.update(person=row, mark=marks.get(user_id), row_error=error, oob=True)
+    # One row and the summary: a tap never reloads the whole hall.
+    context = _roll_summary(session, found, sesi)
+    (row,) = services.members(session, found.id, only=user_id)
+    mark = session.scalar(
+        select(Attendance).where(Attendance.session_id == sesi.id, Attendance.user_id == user_id)
+    )
+    context.update(person=row, mark=mark, row_error=error, oob=True)
     return render(request, "cohorts/_roll_row.html", context)
 
 
@@ -952,15 +920,5 @@ def card_login(
     pending = request.cookies.get(checkin.TICKET_COOKIE)
     target = "/hadir/lanjut" if pending else "/beranda?kartu=1"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        sessions.SESSION_COOKIE,
-        cookie,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-    )
-    nonce = sessions.new_csrf_nonce()
-    request.state.rotated_csrf_nonce = nonce
-    set_csrf_cookie(response, settings, nonce)
+    set_login_cookies(request, response, settings, cookie)
     return response
