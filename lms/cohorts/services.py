@@ -407,8 +407,11 @@ class Member(NamedTuple):
     village_name: str | None
 
 
-def members(session: Session, cohort_id: int, query: str = "") -> list[Member]:
-    """The cohort's people in name order, with their koperasi and its village (one query)."""
+def members(
+    session: Session, cohort_id: int, query: str = "", *, only: int | None = None
+) -> list[Member]:
+    """The cohort's people in name order, with their koperasi and its village (one query);
+    `only` narrows it to one person (the row a roll-call tap returns)."""
     from lms.regions.models import Koperasi
 
     stmt = (
@@ -428,6 +431,8 @@ def members(session: Session, cohort_id: int, query: str = "") -> list[Member]:
         .where(CohortMember.cohort_id == cohort_id)
         .order_by(User.name, User.id)
     )
+    if only is not None:
+        stmt = stmt.where(User.id == only)
     for word in query.split():
         like = f"%{word.lower()}%"
         stmt = stmt.where(
