@@ -11,8 +11,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
@@ -63,3 +66,19 @@ def trim(every: float = 1.0) -> None:
         return
     _last_trim = now
     _trim(0)
+
+
+def run_module(
+    module: str, *args: str, data: bytes, timeout: float
+) -> subprocess.CompletedProcess[bytes]:
+    """Run one of our own modules in a child process with `data` on stdin: work whose libraries
+    would stay resident in a worker (openpyxl, WeasyPrint) is done there and leaves with the
+    child. No shell, fixed arguments; the caller judges the return code."""
+    return subprocess.run(  # noqa: S603 (this interpreter, our module, data through stdin)
+        [sys.executable, "-m", module, *args],
+        input=data,
+        capture_output=True,
+        timeout=timeout,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from lms import i18n
+from lms.runtime import run_module
 
 # The database side imports SQLAlchemy and the models inside its functions: the child process
 # imports this module as well and needs none of them (about half a second less at every start).
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from lms.cohorts.models import Cohort, CohortSession
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "pdf"
-# The directory that holds the `lms` package, so the child finds it without an install.
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT_LOCALE = "id"
 CHILD_TIMEOUT = 120  # seconds
 CARDS_PER_PAGE = 8
@@ -425,21 +424,17 @@ def render_pdf(kind: str, payload: dict[str, Any]) -> bytes:
     if kind not in RENDERERS:
         raise ValueError(f"unknown document kind {kind!r}")
     data = json.dumps(payload).encode()
-    command = [sys.executable, "-m", "lms.cohorts.documents", kind]
     started = time.monotonic()
     if not _ONE_CHILD.acquire(timeout=CHILD_TIMEOUT):
         raise DocumentError(
             f"PDF {kind}: another document was still rendering after {CHILD_TIMEOUT} s"
         )
     try:
-        # S603: a fixed command (this interpreter and module); the data goes through stdin.
-        done = subprocess.run(  # noqa: S603
-            command,
-            input=data,
-            capture_output=True,
+        done = run_module(
+            "lms.cohorts.documents",
+            kind,
+            data=data,
             timeout=max(1.0, CHILD_TIMEOUT - (time.monotonic() - started)),
-            cwd=PACKAGE_ROOT,
-            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise DocumentError(

@@ -55,6 +55,7 @@ from lms.i18n import N_
 from lms.i18n import gettext as _
 from lms.regions.models import LEVEL_DISTRICT, LEVEL_PROVINCE, LEVEL_VILLAGE, Koperasi, Region
 from lms.regions.services import VillageHit, normalise_code, normalise_name, short_regency
+from lms.runtime import run_module
 
 log = logging.getLogger("lms")
 
@@ -1532,13 +1533,9 @@ def _write_sheets(sheets: list[dict[str, Any]]) -> bytes:
 def write_workbook(sheets: list[dict[str, Any]], *, isolate: bool = False) -> bytes:
     if not isolate:
         return _write_sheets(sheets)
-    done = subprocess.run(  # our own interpreter and module; the sheets go to stdin as JSON
-        [sys.executable, "-m", "lms.cohorts.importer", "write-xlsx"],
-        input=json.dumps({"sheets": sheets}).encode(),
-        capture_output=True,
-        timeout=300,
-        check=True,
-    )
+    data = json.dumps({"sheets": sheets}).encode()
+    done = run_module("lms.cohorts.importer", "write-xlsx", data=data, timeout=300)
+    done.check_returncode()
     return done.stdout
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from lms.practice.models import PracticeBook
 from lms.practice.services import BookState, FormResult, JournalForm, default_form, running_totals
+from lms.runtime import run_module
 from quizzes.ledger.chart import Account, Chart
 from quizzes.ledger.journal import PostedEntry
 from quizzes.ledger.reports import (
@@ -152,12 +151,7 @@ def xlsx_bytes(state: BookState) -> bytes:
         "title": state.scenario.title,
         "koperasi": state.scenario.koperasi,
     }
-    # Our own module, no shell, nothing the user typed in the arguments.
-    done = subprocess.run(
-        [sys.executable, "-m", "quizzes.ledger.export", "xlsx"],
-        input=json.dumps(request).encode(),
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    data = json.dumps(request).encode()
+    done = run_module("quizzes.ledger.export", "xlsx", data=data, timeout=120)
+    done.check_returncode()
     return done.stdout
