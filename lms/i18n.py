@@ -113,5 +113,10 @@ def timezone_for_region(code: str) -> str:
     return "WIB"
 
 
+def format_time_range(start: datetime, end: datetime, tz: str = "WIB") -> str:
+    """'08.30–10.00 WIB': the zone once for a sesi."""
+    return f"{format_time(start, tz).removesuffix(' ' + tz)}–{format_time(end, tz)}"
+
+
 def format_number(value: int) -> str:
     return format_decimal(value, locale=get_locale())

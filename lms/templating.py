@@ -86,6 +86,7 @@ def environment() -> Environment:
         tanggal=i18n.format_date,
         waktu=i18n.format_datetime,
         jam=i18n.format_time,
+        jam_sesi=i18n.format_time_range,
         hari=i18n.format_day,
         angka=i18n.format_number,
         phone=display_phone,
