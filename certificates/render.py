@@ -4,10 +4,12 @@ or one whole document per certificate (render_single, the slow reference and a f
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Mapping
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -61,9 +63,19 @@ def render_single(
         description="Kredensial Open Badges 3.0 (VC-JWT) sertifikat ini",
         relationship="Alternative",
     )
-    pdf = document.write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment])
+    with _unclosed_profile_ignored():
+        pdf = document.write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment])
     assert isinstance(pdf, bytes)
     return pdf
+
+
+@contextlib.contextmanager
+def _unclosed_profile_ignored() -> Iterator[None]:
+    """WeasyPrint opens its sRGB profile for a PDF/A output intent and leaves the file to the
+    garbage collector; the ResourceWarning that follows is its, not a leak of ours."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        yield
 
 
 _ONE_PAGE = (
@@ -170,7 +182,8 @@ def make_base(template: Template, event: Event, chars: Mapping[str, str]) -> Bas
     full = html.replace("</body>", _carriers(found, chars) + "</body>")
     document = weasyprint.HTML(string=full, url_fetcher=_fetcher()).render(pdf_variant="pdf/a-3b")
     carrier_tops = _carrier_tops(document.pages[1]) if len(document.pages) > 1 else []
-    pdf = document.write_pdf(pdf_variant="pdf/a-3b")
+    with _unclosed_profile_ignored():
+        pdf = document.write_pdf(pdf_variant="pdf/a-3b")
     assert isinstance(pdf, bytes)
     return _finish(pdf, first.pages[0].height, found, qrs, carrier_tops)
 

@@ -314,8 +314,11 @@ def test_signing_works_from_inside_a_running_event_loop(p12: bytes, original: by
     # An async caller (or Playwright's sync API in the same thread) already runs a loop;
     # pyHanko's own asyncio.run must not collide with it.
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def inside() -> SignatureCheck:
         return check(Signer(p12, "rahasia").sign(original))
 
-    assert all_good(asyncio.run(inside()))
+    # A thread of its own, so that the loop started here is the only one in it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert all_good(pool.submit(asyncio.run, inside()).result())
