@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from lms.authoring.routes import router as authoring_router
     from lms.cohorts.import_routes import router as cohort_import_router
     from lms.cohorts.routes import router as cohorts_router
+    from lms.credentials.routes import router as credentials_router
     from lms.learning.routes import router as learning_router
     from lms.practice.routes import router as practice_router
     from lms.regions.routes import router as regions_router
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(assessment_router)
     app.include_router(cohort_import_router)
     app.include_router(cohorts_router)
+    app.include_router(credentials_router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     return app
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # memory lower than eight (make bench: 96 against 98.6 MB).
     worker_threads: int = 4
     sql_echo: bool = False
+    # The site's public address (https://bimtek.example.go.id) as printed in certificate QR
+    # codes and credentials. Empty: the address of the request that issued them.
+    public_url: str = ""
 
     @model_validator(mode="after")
     def _refuse_insecure_secret(self) -> Settings:

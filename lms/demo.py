@@ -247,6 +247,7 @@ def _cohorts(session: Session, rng: random.Random) -> int:
     courses = list(session.scalars(select(Course.id).order_by(Course.id)))
     if not courses:  # the course library is not loaded
         return 0
+    tata_kelola = session.scalar(select(Course.id).where(Course.slug == "tata-kelola"))
     narasumber = session.scalar(select(User).where(User.email == "narasumber@demo.test"))
     operator = session.scalar(select(User).where(User.email == "dinas.tangerang@demo.test"))
     zone = ZoneInfo("Asia/Jakarta")
@@ -260,6 +261,7 @@ def _cohorts(session: Session, rng: random.Random) -> int:
             "Dinas Koperasi dan UKM Kabupaten Tangerang",
             "Hotel Grand Tigaraksa, Tigaraksa",
             now - dt.timedelta(hours=3),
+            "DISKUM-TGR",
         ),
         (
             SERANG_COHORT,
@@ -268,9 +270,10 @@ def _cohorts(session: Session, rng: random.Random) -> int:
             "Dinas Koperasi, UKM, Perindustrian dan Perdagangan Kota Serang",
             "Aula Dinas Koperasi Kota Serang, Serang",
             now - dt.timedelta(days=3, hours=3),
+            "DISKOPERINDAG-SRG",
         ),
     )
-    for slug, name, regency, organizer, venue, first in plans:
+    for slug, name, regency, organizer, venue, first, office_code in plans:
         if session.scalar(select(Cohort.id).where(Cohort.slug == slug)) is not None:
             continue
         # Three sesi: one over, one under way (for Tangerang), one the next day.
@@ -300,7 +303,10 @@ def _cohorts(session: Session, rng: random.Random) -> int:
             timezone="WIB",
             min_attendance=75,
             min_quiz_score=60,
-            require_modules=True,
+            # Serang's one-course Bimtek is over: who earns a certificate rests on attendance
+            # and the quiz they took, so its certificate page has both kinds of people.
+            require_modules=slug != SERANG_COHORT,
+            certificate_code=office_code,
             officer_name="Drs. H. Ahmad Fauzi, M.Si.",
             officer_title="Kepala Bidang Kelembagaan dan Pengawasan Koperasi",
             officer_nip="197203151998031004",
@@ -308,7 +314,8 @@ def _cohorts(session: Session, rng: random.Random) -> int:
         )
         session.add(cohort)
         session.flush()
-        session.add_all(CohortCourse(cohort_id=cohort.id, course_id=c) for c in courses)
+        own = [tata_kelola] if slug == SERANG_COHORT and tata_kelola else courses
+        session.add_all(CohortCourse(cohort_id=cohort.id, course_id=c) for c in own)
         sesi_rows = [
             CohortSession(
                 cohort_id=cohort.id,

@@ -78,10 +78,23 @@ def format_nominal(amount: int) -> str:
     return money.format_rupiah(amount).replace("Rp", "")
 
 
-def format_date(value: date | datetime, tz: str | None = None) -> str:
+def format_date(value: date | datetime, tz: str | None = None, locale: str | None = None) -> str:
     if isinstance(value, datetime) and tz:
         value = value.astimezone(ZoneInfo(TIMEZONES[tz]))
-    return babel_format_date(value, format="d MMMM y", locale=Locale.parse(get_locale()))
+    return babel_format_date(value, format="d MMMM y", locale=Locale.parse(locale or get_locale()))
+
+
+def format_date_range(start: date, end: date, locale: str | None = None) -> str:
+    """'15–17 September 2025', '29 September–1 Oktober 2025', or one day."""
+    where = Locale.parse(locale or get_locale())
+    if start == end:
+        return format_date(start, locale=locale)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{babel_format_date(end, format='d MMMM y', locale=where)}"
+    if start.year == end.year:
+        first = babel_format_date(start, format="d MMMM", locale=where)
+        return f"{first} – {babel_format_date(end, format='d MMMM y', locale=where)}"
+    return f"{format_date(start, locale=locale)} – {format_date(end, locale=locale)}"
 
 
 def format_day(value: date | datetime, tz: str | None = None) -> str:

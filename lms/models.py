@@ -11,6 +11,7 @@ from lms.cohorts.models import (
     CohortMember,
     CohortSession,
 )
+from lms.credentials.models import Certificate, CertificateBase, Issuer
 from lms.db import Base
 from lms.learning.models import (
     Course,
@@ -28,6 +29,8 @@ __all__ = [
     "Attendance",
     "AuditEntry",
     "Base",
+    "Certificate",
+    "CertificateBase",
     "Cohort",
     "CohortCourse",
     "CohortImport",
@@ -39,6 +42,7 @@ __all__ = [
     "CourseModule",
     "CourseVersion",
     "Enrolment",
+    "Issuer",
     "Koperasi",
     "LoginFailure",
     "LoginToken",

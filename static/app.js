@@ -56,6 +56,15 @@
       pending = setTimeout(function () { localStorage.setItem(spot, String(Math.round(window.scrollY))); }, 400);
     }, { passive: true });
   }
+  /* A form marked data-once sends once: a second tap on a slow connection would repeat it. */
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-once]")) return;
+    if (form.dataset.sent) { e.preventDefault(); return; }
+    form.dataset.sent = "1";
+    var button = form.querySelector("button[type=submit]");
+    if (button) setTimeout(function () { button.disabled = true; button.setAttribute("aria-busy", "true"); }, 0);
+  });
   // A form answered with 400 carries its own messages in Indonesian: swap them in place.
   document.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr && e.detail.xhr.status === 400) { e.detail.shouldSwap = true; e.detail.isError = false; }

@@ -20,6 +20,7 @@ from lms.assessment.services import start_attempt, utcnow
 from lms.audit.services import record
 from lms.cohorts.models import CohortImport
 from lms.cohorts.services import add_members
+from lms.credentials.models import Certificate, Issuer
 from lms.practice.models import PracticeBook
 from lms.regions.models import Koperasi
 from lms.regions.services import koperasi_snapshot
@@ -47,6 +48,12 @@ PUBLIC = {
     ("GET", "/hadir/{sesi_id}/{code}"),
     ("GET", "/k/{token}"),
     ("POST", "/k/{token}"),
+    # Anyone may check a certificate, and fetch the keys and status lists that prove it.
+    ("GET", "/v"),
+    ("GET", "/v/{kode}"),
+    ("GET", "/v/status/{issuer_id}/{list_no}"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/penerbit/{region_code}"),
 }
 ANY_USER = {"peserta", "narasumber", "pendamping", "dinas", "admin"}
 STAFF = {"narasumber", "pendamping", "dinas", "admin"}
@@ -153,6 +160,19 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("GET", "/angkatan/{cohort}/impor/{import_id}"): MANAGERS,
     ("POST", "/angkatan/{cohort}/impor/{import_id}/simpan"): MANAGERS,
     ("GET", "/angkatan/{cohort}/impor/{import_id}/ditolak.xlsx"): MANAGERS,
+    # Certificates
+    ("GET", "/angkatan/{cohort}/sertifikat"): MANAGERS,
+    ("POST", "/angkatan/{cohort}/sertifikat/penomoran"): MANAGERS,
+    ("POST", "/angkatan/{cohort}/sertifikat/terbitkan"): MANAGERS,
+    ("POST", "/angkatan/{cohort}/sertifikat/proses"): MANAGERS,
+    ("GET", "/angkatan/{cohort}/sertifikat.zip"): MANAGERS,
+    ("GET", "/angkatan/{cohort}/sertifikat-cetak.pdf"): MANAGERS,
+    ("GET", "/angkatan/{cohort}/sertifikat/templat"): MANAGERS,
+    ("POST", "/angkatan/{cohort}/sertifikat/templat"): MANAGERS,
+    ("POST", "/angkatan/{cohort}/sertifikat/templat/pratinjau"): MANAGERS,
+    ("GET", "/sertifikat/{kode}.pdf"): ANY_USER,
+    ("POST", "/sertifikat/{kode}/ulang"): MANAGERS,
+    ("POST", "/sertifikat/{kode}/cabut"): MANAGERS,
 }
 
 
@@ -212,6 +232,28 @@ def world(db):  # type: ignore[no-untyped-def]
         report={"rows": 1, "valid": 1, "invalid": 0, "errors": [], "errors_total": 0},
     )
     db.add(import_srg)
+    issuer_srg = Issuer(
+        region_code=KOTA_SERANG,
+        name=f"Dinas {MARK}",
+        key_sealed=b"-",
+        kid=f"kid-{MARK}",
+        public_jwk={"kty": "OKP", "crv": "Ed25519", "x": "AA", "kid": f"kid-{MARK}"},
+    )
+    db.add(issuer_srg)
+    db.flush()
+    certificate_srg = Certificate(
+        code="SRGA-SRGB-SRGC",
+        cohort_id=cohort_srg.id,
+        user_id=people["peserta_srg"].id,
+        issuer_id=issuer_srg.id,
+        seq=1,
+        number=f"001/{MARK}",
+        issued_on=utcnow().date(),
+        recipient={"nama": f"Bendahara {MARK}"},
+        course="Tata Kelola",
+        credential="-",
+    )
+    db.add(certificate_srg)
     db.flush()
     return {
         "tgr": tgr,
@@ -248,6 +290,10 @@ def fill_path(path: str, world) -> str:  # type: ignore[no-untyped-def]
         "code": "0-tidaksah",
         "token": "tidak-ada",
         "import_id": world["import_srg"].id,
+        "kode": "SRGA-SRGB-SRGC",
+        "issuer_id": 1,
+        "list_no": 0,
+        "region_code": KOTA_SERANG,
     }
 
     def sub(match: re.Match[str]) -> str:

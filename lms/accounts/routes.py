@@ -185,9 +185,11 @@ def home(request: Request, session: SessionDep, user: CurrentUser, scope: ScopeD
                 )
             )
         from lms.cohorts.services import my_cohorts
+        from lms.credentials.services import my_certificates
 
         context.update(
             cohorts=my_cohorts(session, user.id),
+            certificates={c.cohort_id: c for c, _cohort in my_certificates(session, user.id)},
             now=utcnow(),
             card_login=bool(request.query_params.get("kartu"))
             and not passwords.is_usable(user.password_hash),

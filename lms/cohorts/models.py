@@ -48,6 +48,13 @@ class Cohort(Base):
     officer_name: Mapped[str] = mapped_column(String(200), default="")
     officer_title: Mapped[str] = mapped_column(String(200), default="")
     officer_nip: Mapped[str] = mapped_column(String(30), default="")
+    # Certificate numbering (certificates.numbering): the pattern, the office code it prints and
+    # the last sequence number given, counted under a row lock so numbers have no gaps.
+    certificate_pattern: Mapped[str] = mapped_column(
+        String(120), default="{seq:03}/BIMTEK-KDKMP/{kode}/{bulan_romawi}/{tahun}"
+    )
+    certificate_code: Mapped[str] = mapped_column(String(40), default="")
+    certificate_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None

@@ -1,0 +1,1 @@
+"""Issued certificates: eligibility, issue, verification and revocation (through certificates/)."""
