@@ -6,7 +6,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -344,6 +344,162 @@ def participants_import(
             f"Pratinjau: {report.valid:,} baris siap diimpor, {report.invalid:,} bermasalah. "
             "Tambahkan --commit untuk mengimpor."
         )
+
+
+_FETCH_LIMIT = 5 * 1024 * 1024  # a JWKS or a status list is a few KiB
+
+
+def _fetch(url: str) -> bytes:
+    """GET an http(s) URL; every failure is an OSError whose message says what went wrong."""
+    import urllib.error
+    import urllib.request
+    from http.client import HTTPException
+    from urllib.parse import urlsplit
+
+    if urlsplit(url).scheme.lower() not in ("https", "http"):
+        raise OSError(f"{url}: bukan alamat http atau https")
+    # S310: the scheme is checked above, so no file: or custom-scheme URL is opened.
+    request = urllib.request.Request(url, headers={"User-Agent": "kdkmp-lms-verify"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            data: bytes = response.read(_FETCH_LIMIT + 1)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        raise OSError(f"{url}: HTTP {exc.code}") from exc
+    except urllib.error.URLError as exc:
+        raise OSError(f"{url}: {exc.reason}") from exc
+    except (OSError, ValueError, HTTPException) as exc:
+        raise OSError(f"{url}: {exc}") from exc
+    if len(data) > _FETCH_LIMIT:
+        raise OSError(f"{url}: jawaban terlalu besar")
+    return data
+
+
+def _load_jwks(source: str) -> list[dict[str, Any]]:
+    """The keys of a JSON Web Key Set in a file or at an http(s) URL; OSError or ValueError
+    (with a readable message) when there is none."""
+    import json
+    from urllib.parse import urlsplit
+
+    if urlsplit(source).scheme.lower() in ("https", "http"):
+        data = _fetch(source)
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise OSError(f"{source}: {exc.strerror}") from exc
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise ValueError(f"{source}: bukan JSON") from exc
+    keys = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(keys, list):
+        raise ValueError(f"{source}: bukan JSON Web Key Set")
+    return [key for key in keys if isinstance(key, dict)]
+
+
+def _issuer_keys(issuer: str, jwks: str | None, offline: bool) -> dict[str, dict[str, Any]]:
+    from urllib.parse import urlsplit
+
+    from certificates.verify import Unavailable
+
+    if jwks is None:
+        if offline:
+            raise Unavailable(
+                "Kunci publik penerbit tidak diambil dalam mode luring; "
+                "berikan berkas JWKS penerbit dengan --jwks."
+            )
+        parts = urlsplit(issuer)
+        if parts.scheme.lower() not in ("https", "http") or not parts.netloc:
+            raise Unavailable(
+                f"Penerbit {issuer} bukan alamat web; berikan berkas JWKS penerbit dengan --jwks."
+            )
+        jwks = f"{parts.scheme}://{parts.netloc}/.well-known/jwks.json"
+    try:
+        keys = _load_jwks(jwks)
+    except (OSError, ValueError) as exc:
+        raise Unavailable(f"Kunci publik penerbit tidak dapat diambil: {exc}") from exc
+    # One JWKS lists the keys of every dinas on the server, each naming its issuer; a key of
+    # one dinas must not vouch for a credential issued in another's name.
+    return {
+        key["kid"]: key
+        for key in keys
+        if isinstance(key.get("kid"), str) and key.get("issuer", issuer) == issuer
+    }
+
+
+def _status_list_url(payload: dict[str, Any]) -> str | None:
+    status = payload.get("credentialStatus")
+    for entry in status if isinstance(status, list) else [status]:
+        if (
+            isinstance(entry, dict)
+            and entry.get("statusPurpose") == "revocation"
+            and isinstance(entry.get("statusListCredential"), str)
+        ):
+            return str(entry["statusListCredential"])
+    return None
+
+
+@app.command("verify")
+def verify(
+    file: Annotated[Path, typer.Argument(help="The certificate PDF")],
+    jwks: Annotated[
+        str | None,
+        typer.Option(
+            help="The issuer's JSON Web Key Set, a file or an http(s) URL "
+            "(default: /.well-known/jwks.json on the credential issuer's host)"
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="Look nothing up: no issuer keys (give --jwks), no revocation status"
+        ),
+    ] = False,
+) -> None:
+    """Check a certificate PDF: its credential and signature, the printed data, a PAdES
+    signature and revocation. Prints the report as JSON; exits 0 when the certificate is valid,
+    1 when it is not (altered, unverifiable or revoked), 2 when the file cannot be read."""
+    import json
+
+    from rich.markup import escape
+
+    from certificates import credential
+    from certificates.verify import Unavailable, VerifyError, check
+
+    errors = Console(stderr=True)
+    try:
+        pdf = file.read_bytes()
+    except OSError as exc:
+        errors.print(f"[red]{escape(str(file))}[/red]: {exc.strerror}", highlight=False)
+        raise typer.Exit(code=2) from exc
+
+    # The status list is signed with the same keys as the credentials; fetch them once.
+    fetched: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def keys(issuer: str) -> dict[str, dict[str, Any]]:
+        if issuer not in fetched:
+            fetched[issuer] = _issuer_keys(issuer, jwks, offline)
+        return fetched[issuer]
+
+    def revoked(payload: dict[str, Any]) -> bool:
+        url = _status_list_url(payload)
+        if url is None:
+            raise Unavailable("Kredensial ini tidak mencantumkan daftar status pencabutan.")
+        try:
+            token = _fetch(url).decode("ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Unavailable(f"Status tidak dapat diperiksa: {exc}") from exc
+        return credential.status_of(payload, token, keys(str(payload["iss"])))
+
+    try:
+        report = check(pdf, keys, None if offline else revoked)
+    except VerifyError as exc:
+        errors.print(f"[red]{escape(str(file))}[/red]: {exc}", highlight=False)
+        raise typer.Exit(code=2) from exc
+    sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+    if not report.valid:
+        raise typer.Exit(code=1)
 
 
 @app.command()
