@@ -10,6 +10,7 @@ import json
 import sys
 
 from bench import (
+    certificates,
     documents,
     ledger,
     memory,
@@ -31,6 +32,7 @@ def main() -> int:
         participant_import,
         roll_call,
         documents,
+        certificates,
         quiz_load,
     ):
         result = module.run()
