@@ -398,12 +398,57 @@ def _load_jwks(source: str) -> list[dict[str, Any]]:
     return [key for key in keys if isinstance(key, dict)]
 
 
+def _local_keys(issuer: str) -> dict[str, dict[str, Any]] | None:
+    """The issuer's keys from this installation's database, when it is the issuer: a server's
+    own certificates are checked without the network. None when there is no such issuer (or no
+    database)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lms.credentials.models import Issuer
+
+    region = issuer.rstrip("/").rsplit("/", 1)[-1]
+    if "/penerbit/" not in issuer:
+        return None
+    try:
+        with _database().session() as session:
+            found = session.scalar(select(Issuer).where(Issuer.region_code == region))
+            return {found.kid: found.public_jwk} if found else None
+    except SQLAlchemyError:
+        return None
+
+
+def _local_status(payload: dict[str, Any]) -> bool | None:
+    """Revoked or not, from this installation's database; None when it does not hold the
+    certificate."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lms.credentials.models import Certificate, Issuer
+
+    code = str(payload.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
+    region = str(payload.get("iss", "")).rstrip("/").rsplit("/", 1)[-1]
+    try:
+        with _database().session() as session:
+            row = session.execute(
+                select(Certificate.revoked_at)
+                .join(Issuer, Issuer.id == Certificate.issuer_id)
+                .where(Certificate.code == code, Issuer.region_code == region)
+            ).first()
+    except SQLAlchemyError:
+        return None
+    return None if row is None else row.revoked_at is not None
+
+
 def _issuer_keys(issuer: str, jwks: str | None, offline: bool) -> dict[str, dict[str, Any]]:
     from urllib.parse import urlsplit
 
     from certificates.verify import Unavailable
 
     if jwks is None:
+        local = _local_keys(issuer)
+        if local is not None:
+            return local
         if offline:
             raise Unavailable(
                 "Kunci publik penerbit tidak diambil dalam mode luring; "
@@ -453,7 +498,9 @@ def verify(
     offline: Annotated[
         bool,
         typer.Option(
-            "--offline", help="Look nothing up: no issuer keys (give --jwks), no revocation status"
+            "--offline",
+            help="No network: keys from --jwks or this server's database, revocation only from "
+            "this server's database",
         ),
     ] = False,
 ) -> None:
@@ -482,7 +529,12 @@ def verify(
             fetched[issuer] = _issuer_keys(issuer, jwks, offline)
         return fetched[issuer]
 
-    def revoked(payload: dict[str, Any]) -> bool:
+    def revoked(payload: dict[str, Any]) -> bool | None:
+        local = _local_status(payload)
+        if local is not None:
+            return local
+        if offline:
+            raise Unavailable("Status tidak diperiksa (luring).")
         url = _status_list_url(payload)
         if url is None:
             raise Unavailable("Kredensial ini tidak mencantumkan daftar status pencabutan.")
@@ -493,7 +545,7 @@ def verify(
         return credential.status_of(payload, token, keys(str(payload["iss"])))
 
     try:
-        report = check(pdf, keys, None if offline else revoked)
+        report = check(pdf, keys, revoked)
     except VerifyError as exc:
         errors.print(f"[red]{escape(str(file))}[/red]: {exc}", highlight=False)
         raise typer.Exit(code=2) from exc

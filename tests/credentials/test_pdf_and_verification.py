@@ -131,3 +131,30 @@ def test_a_tampered_file_fails_and_a_revoked_one_shows_it(client, db, issued):
     assert response.status_code == 303
     report = verify.check(issued["pdf"], _keys(client), _status(client))
     assert not report.valid and report.to_json()["status"] == "dicabut"
+
+
+def test_lms_verify_on_the_issuing_server_needs_no_network(
+    client, db, database, issued, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from lms import cli
+
+    def no_network(url: str) -> bytes:
+        raise OSError("tidak ada jaringan")
+
+    monkeypatch.setattr(cli, "_database", lambda: database)
+    monkeypatch.setattr(cli, "_fetch", no_network)
+    path = tmp_path / "sertifikat.pdf"
+    path.write_bytes(issued["pdf"])
+    result = CliRunner().invoke(cli.app, ["verify", str(path), "--offline"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["sah"] and report["status"] == "berlaku"
+    assert report["nama"] == issued["cert"].recipient["nama"]
+
+    post(client, f"/sertifikat/{issued['cert'].code}/cabut", {"alasan": "salah orang"})
+    result = CliRunner().invoke(cli.app, ["verify", str(path), "--offline"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["status"] == "dicabut"
