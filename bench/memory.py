@@ -4,7 +4,7 @@ The worker is exercised first: every demo role logs in and opens its pages, a ha
 hashes passwords at once, the region search scans the 83,762 villages, and participants open
 practice books, post entries and download them as workbooks, and take a case-study quiz
 (journal questions) from start to result; staff open the demo angkatan, its roll call and the
-rotating check-in QR.
+rotating check-in QR and the angkatan's certificates page.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ PAGES = [
     "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/peserta",
     "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sesi/2/presensi",
     "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sesi/2/qr",
+    # Its certificates page (everyone's standing against the rule) and the public check.
+    "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sertifikat",
+    "/v",
 ]
 
 
