@@ -273,8 +273,20 @@ def _own_or_managed(session: Session, user: User, code: str) -> tuple[Certificat
 
 
 @router.get("/sertifikat/{kode}.pdf")
-def download_one(kode: str, user: CurrentUser, session: SessionDep) -> Response:
-    cert, _cohort = _own_or_managed(session, user, kode)
+def download_one(
+    kode: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    cert, cohort = _own_or_managed(session, user, kode)
+    if cert.base_id is None:
+        # Not printed yet (a reissue nobody has printed since): print it now rather than
+        # sending the participant away empty-handed.
+        begin_write(session)
+        try:
+            services.render_step(session, cohort, settings)
+            session.commit()
+        except services.RenderFailed:
+            session.rollback()
+        session.refresh(cert)
     try:
         pdf = services.pdf_of(session, cert)
     except services.CertificateError:
@@ -416,7 +428,7 @@ def _check_template(payload: dict[str, Any]) -> str | None:
     """Lay the template out once in a child; the refusal message, or None when it is usable."""
     payload = {**payload, "chars": {}, "people": []}
     try:
-        services._run_worker(payload)
+        services.run_worker(payload)
     except services.RenderFailed as exc:
         return str(exc)
     return None
@@ -582,7 +594,7 @@ def _preview_payload(
     )
     event = services.event_of(session, cohort, stand_in, refresh=False)
     event = replace(event, logo=logo, logo_type=logo_type)
-    return services._template_payload(template, event)
+    return services.template_payload(template, event)
 
 
 @router.post("/angkatan/{cohort}/sertifikat/templat/pratinjau")
@@ -615,13 +627,13 @@ async def template_preview(
     payload["people"] = [
         {
             "id": 0,
-            "recipient": services._recipient_payload(sample),
+            "recipient": services.recipient_payload(sample),
             "credential": "contoh",
             "issued_at": "2025-01-01T00:00:00+00:00",
         }
     ]
     try:
-        result = services._run_worker(payload)
+        result = services.run_worker(payload)
     except services.RenderFailed as exc:
         return render(
             request,

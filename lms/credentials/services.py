@@ -678,7 +678,7 @@ class RenderFailed(RuntimeError):
     pass
 
 
-def _run_worker(payload: dict[str, Any]) -> dict[str, Any]:
+def run_worker(payload: dict[str, Any]) -> dict[str, Any]:
     data = json.dumps(payload).encode()
     done = runtime.run_module("lms.credentials.worker", data=data, timeout=300)
     if done.returncode != 0:
@@ -688,7 +688,7 @@ def _run_worker(payload: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _template_payload(template: Template, event: Event) -> dict[str, Any]:
+def template_payload(template: Template, event: Event) -> dict[str, Any]:
     return {
         "template": {"html": template.html, "css": template.css},
         "event": {
@@ -709,7 +709,7 @@ def _template_payload(template: Template, event: Event) -> dict[str, Any]:
     }
 
 
-def _recipient_payload(r: Recipient) -> dict[str, str]:
+def recipient_payload(r: Recipient) -> dict[str, str]:
     return {
         f: getattr(r, f)
         for f in ("nomor", "nama", "jabatan", "koperasi", "wilayah", "kode", "tautan")
@@ -761,7 +761,7 @@ def render_step(
     base = PageBase.load(base_row.pdf, base_row.layout) if base_row else None
     if base is not None and not all(base.covers(r) for r in recipients.values()):
         base, base_row = None, None
-    payload: dict[str, Any] = _template_payload(template, event)
+    payload: dict[str, Any] = template_payload(template, event)
     if base is None:
         # Lay out a new base holding the glyphs of every certificate still waiting.
         waiting = [
@@ -785,14 +785,14 @@ def render_step(
     payload["people"] = [
         {
             "id": c.id,
-            "recipient": _recipient_payload(recipients[c.id]),
+            "recipient": recipient_payload(recipients[c.id]),
             "credential": c.credential,
             "issued_at": c.issued_at.isoformat(),
         }
         for c in pending
     ]
     payload["signer"] = _signer_payload(session, issuer, settings)
-    result = _run_worker(payload)
+    result = run_worker(payload)
     if base_row is None:
         base_row = CertificateBase(
             cohort_id=cohort.id,
@@ -919,7 +919,7 @@ def print_pdf(session: Session, cohort_id: int) -> bytes:
     if len(files) == 1:
         return files[0]
     # Certificates reissued on a new page layout: join the groups in a child (pypdf).
-    merged = _run_worker({"merge": [base64.b64encode(f).decode() for f in files]})
+    merged = run_worker({"merge": [base64.b64encode(f).decode() for f in files]})
     return base64.b64decode(merged["pdf"])
 
 

@@ -172,3 +172,34 @@ def test_another_region_sees_nothing(client, hall):
     login(client, UserFactory.staff(Role.DINAS, KOTA_SERANG))
     assert client.get(hall["url"]).status_code == 404
     assert post(client, hall["url"] + "/terbitkan").status_code == 404
+
+
+def test_a_reissued_certificate_downloads_at_once(client, db, hall):
+    login(client, hall["dinas"])
+    _issue_all(client, hall)
+    person = hall["people"][1]
+    cert = db.scalar(select(Certificate).where(Certificate.user_id == person.id))
+    person.name = "Budi Santoso, A.Md."
+    db.flush()
+    assert post(client, f"/sertifikat/{cert.code}/ulang", {"alasan": "gelar"}).status_code == 303
+    client.cookies.clear()
+    login(client, person)
+    # Nobody has opened the issue page since: the download prints it there and then.
+    pdf = client.get(f"/sertifikat/{cert.code}.pdf")
+    assert pdf.status_code == 200
+    assert "Budi Santoso, A.Md." in pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+
+
+def test_the_page_costs_the_same_queries_for_a_bigger_hall(client, db, hall, count_queries):
+    login(client, hall["dinas"])
+    client.get(hall["url"])
+    count_queries.statements.clear()
+    client.get(hall["url"])
+    few = count_queries.count
+    more = [UserFactory.peserta(KoperasiFactory(regency=KAB_TANGERANG)) for _ in range(15)]
+    add_members(db, hall["cohort"], [p.id for p in more])
+    db.flush()
+    count_queries.statements.clear()
+    page = client.get(hall["url"])
+    assert page.status_code == 200
+    assert count_queries.count == few, count_queries.statements
