@@ -159,6 +159,29 @@ class Base:
             ),
         )
 
+    @classmethod
+    def for_files(cls, pdf: bytes, parts: dict[str, Any]) -> Base:
+        """A base for writing certificate files and print files only (update, print_file):
+        where things are in the file, without the glyph maps and boxes stamping needs."""
+        return cls(
+            pdf=pdf,
+            page_height=0.0,
+            slots=(),
+            fonts={},
+            parts=PdfParts(
+                page=parts["page"],
+                catalog=parts["catalog"],
+                pages=parts["pages"],
+                info=parts["info"],
+                size=parts["size"],
+                startxref=parts["startxref"],
+                file_id=parts["id"],
+                page_dict=parts["page_dict"],
+                catalog_dict=parts["catalog_dict"],
+                contents=tuple(parts["contents"]),
+            ),
+        )
+
     def layout_json(self) -> str:
         return json.dumps(self.layout(), ensure_ascii=False, separators=(",", ":"))
 

@@ -60,6 +60,9 @@ class CertificateBase(Base):
     digest: Mapped[str] = mapped_column(String(64))  # template + event it was laid out from
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     layout: Mapped[dict[str, Any]] = deferred(mapped_column(JSON))
+    # Only where the page and catalog are in the file (layout["pdf"]): all a download needs,
+    # so a download does not parse the glyph maps of the whole layout.
+    parts: Mapped[dict[str, Any]] = deferred(mapped_column(JSON))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

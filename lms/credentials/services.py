@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the credential library (joserfc) is loaded only when signin
 
 # Certificates stamped per step of the batch (one child process each): big enough that the
 # child's start-up is a small share, small enough that the progress bar moves every second.
-STEP = 120
+STEP = 175
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: it is read aloud and typed
 # Entries per status list (the W3C minimum, certificates.credential.STATUS_LIST_SIZE).
 STATUS_LIST_SIZE = 131072
@@ -799,6 +799,7 @@ def render_step(
             digest=key,
             pdf=base64.b64decode(result["base"]["pdf"]),
             layout=result["base"]["layout"],
+            parts=result["base"]["layout"]["pdf"],
         )
         session.add(base_row)
         session.flush()
@@ -818,13 +819,14 @@ def render_step(
 
 
 def _base(session: Session, base_id: int) -> PageBase:
-    """A base's parsed layout; the bytes are read per download (a worker keeps no PDFs)."""
+    """A base for writing files: its bytes and where things are in them (no glyph maps); read
+    per download, since a worker keeps no PDFs."""
     row = session.scalars(
         select(CertificateBase)
-        .options(undefer(CertificateBase.pdf), undefer(CertificateBase.layout))
+        .options(undefer(CertificateBase.pdf), undefer(CertificateBase.parts))
         .where(CertificateBase.id == base_id)
     ).one()
-    return PageBase.load(row.pdf, row.layout)
+    return PageBase.for_files(row.pdf, row.parts)
 
 
 def pdf_of(session: Session, cert: Certificate) -> bytes:

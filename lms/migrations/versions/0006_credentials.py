@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("pdf", sa.LargeBinary(), nullable=True),
         sa.Column("layout", sa.JSON(), nullable=True),
+        sa.Column("parts", sa.JSON(), nullable=False),
         sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["cohort_id"],
