@@ -460,6 +460,15 @@ def issue(
     issuing at once queue: the second sees the first's certificates and continues its numbers.
     A failure rolls the counter back with the certificates, leaving no hole."""
     check_numbering(cohort)
+    if not cohort.officer_name.strip():
+        raise CertificateError(
+            _(
+                "Isi nama, jabatan dan NIP pejabat penanda tangan di data angkatan (Ubah) "
+                "sebelum menerbitkan sertifikat."
+            )
+        )
+    if not cohort_courses(session, cohort.id):
+        raise CertificateError(_("Angkatan ini belum punya kursus: tambahkan kursusnya dulu."))
     last = session.execute(
         update(Cohort)
         .where(Cohort.id == cohort.id)

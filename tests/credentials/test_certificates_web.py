@@ -203,3 +203,27 @@ def test_the_page_costs_the_same_queries_for_a_bigger_hall(client, db, hall, cou
     page = client.get(hall["url"])
     assert page.status_code == 200
     assert count_queries.count == few, count_queries.statements
+
+
+def test_no_issue_without_a_signatory_or_an_office_code(client, db, hall):
+    login(client, hall["dinas"])
+    hall["cohort"].officer_name = ""
+    db.flush()
+    refused = post(client, hall["url"] + "/terbitkan")
+    assert refused.status_code == 422 and "pejabat penanda tangan" in refused.text
+    hall["cohort"].officer_name = "Drs. Pejabat Uji"
+    hall["cohort"].certificate_code = ""
+    db.flush()
+    refused = post(client, hall["url"] + "/terbitkan")
+    assert refused.status_code == 422 and "kode instansi" in refused.text
+    assert db.scalar(select(Certificate).where(Certificate.cohort_id == hall["cohort"].id)) is None
+
+    bad = post(client, hall["url"] + "/penomoran", {"pattern": "BIMTEK/{tahun}", "code": "X"})
+    assert bad.status_code == 422 and "{seq}" in bad.text and "BIMTEK/{tahun}" in bad.text
+    good = post(
+        client, hall["url"] + "/penomoran", {"pattern": "{seq:04}/SRT/{kode}/{tahun}", "code": "dk"}
+    )
+    assert good.status_code == 303
+    db.refresh(hall["cohort"])
+    assert hall["cohort"].certificate_code == "DK"
+    assert "0001/SRT/DK/" in client.get(hall["url"]).text
