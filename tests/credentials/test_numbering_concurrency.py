@@ -10,11 +10,12 @@ from sqlalchemy import delete, select
 
 from lms.accounts.models import Role, User
 from lms.audit.models import AuditEntry
-from lms.cohorts.models import Attendance, Cohort, CohortMember, CohortSession
+from lms.cohorts.models import Attendance, Cohort, CohortCourse, CohortMember, CohortSession
 from lms.config import get_settings
 from lms.credentials import services
 from lms.credentials.models import Certificate, Issuer
 from lms.db import Database, utcnow
+from lms.learning.models import Course
 from tests.factories import KAB_TANGERANG
 
 PEOPLE = 24
@@ -35,6 +36,7 @@ def _setup(database: Database) -> tuple[int, list[int], list[int]]:
             ends_on=today - timedelta(days=1),
             require_modules=False,
             certificate_code="DISKUM-TGR",
+            officer_name="Drs. Pejabat Uji",
         )
         operators = [
             User(
@@ -59,6 +61,11 @@ def _setup(database: Database) -> tuple[int, list[int], list[int]]:
         ]
         session.add_all([cohort, *operators, *people])
         session.flush()
+        session.add(
+            CohortCourse(
+                cohort_id=cohort.id, course_id=session.scalar(select(Course.id).order_by(Course.id))
+            )
+        )
         sesi = CohortSession(
             cohort_id=cohort.id,
             starts_at=utcnow() - timedelta(days=2),
@@ -141,3 +148,36 @@ def test_two_operators_issuing_at_once_number_without_gaps(engine):
             session.execute(delete(AuditEntry).where(AuditEntry.actor_id.in_(operator_ids)))
             session.execute(delete(User).where(User.id.in_([*operator_ids, *people])))
             session.commit()
+
+
+def test_the_migration_keeps_angkatan_made_before_it(tmp_path):
+    from sqlalchemy import text
+
+    from lms.db import make_engine
+    from lms.migrations import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'lama.db'}")
+    upgrade(engine, "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO regions (code, level, name, search_name, province_code) "
+                "VALUES ('36', 1, 'BANTEN', 'banten', '36')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cohorts (slug, name, region_code, province_code, organizer, venue, "
+                "starts_on, ends_on, timezone, min_attendance, require_modules, officer_name, "
+                "officer_title, officer_nip, created_at, updated_at) VALUES ('lama', 'Lama', '36', "
+                "'36', 'Dinas', 'Aula', '2025-09-01', '2025-09-02', 'WIB', 75, 1, '', '', '', "
+                "'2025-09-01 00:00:00', '2025-09-01 00:00:00')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT certificate_pattern, certificate_code, certificate_seq FROM cohorts")
+        ).one()
+    engine.dispose()
+    assert row == ("{seq:03}/BIMTEK-KDKMP/{kode}/{bulan_romawi}/{tahun}", "", 0)

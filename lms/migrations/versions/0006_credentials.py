@@ -141,9 +141,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_certificates_user_id"), ["user_id"], unique=False)
 
     with op.batch_alter_table("cohorts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("certificate_pattern", sa.String(length=120), nullable=False))
-        batch_op.add_column(sa.Column("certificate_code", sa.String(length=40), nullable=False))
-        batch_op.add_column(sa.Column("certificate_seq", sa.Integer(), nullable=False))
+        # Existing angkatan get the default pattern, no office code and no number given yet.
+        batch_op.add_column(
+            sa.Column(
+                "certificate_pattern",
+                sa.String(length=120),
+                nullable=False,
+                server_default="{seq:03}/BIMTEK-KDKMP/{kode}/{bulan_romawi}/{tahun}",
+            )
+        )
+        batch_op.add_column(
+            sa.Column("certificate_code", sa.String(length=40), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("certificate_seq", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
