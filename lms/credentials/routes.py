@@ -206,7 +206,6 @@ def process(
     request: Request, cohort: str, user: Manager, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """One step of the batch printer; the progress bar posts here until everything is done."""
-    begin_write(session)
     found = _managed(session, user, cohort)
     error = None
     try:
@@ -280,7 +279,6 @@ def download_one(
     if cert.base_id is None:
         # Not printed yet (a reissue nobody has printed since): print it now rather than
         # sending the participant away empty-handed.
-        begin_write(session)
         try:
             services.render_step(session, cohort, settings)
             session.commit()

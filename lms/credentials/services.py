@@ -35,7 +35,7 @@ from lms.cohorts.models import Attendance, Cohort, CohortCourse, CohortMember, C
 from lms.cohorts.services import PRESENT, local_zone, members
 from lms.config import Settings
 from lms.credentials.models import Certificate, CertificateBase, Issuer
-from lms.db import utcnow
+from lms.db import begin_write, utcnow
 from lms.i18n import format_date
 from lms.i18n import gettext as _
 from lms.learning.models import Course, CourseModule, CourseVersion, ModuleProgress
@@ -687,12 +687,33 @@ class RenderFailed(RuntimeError):
     pass
 
 
-def run_worker(payload: dict[str, Any]) -> dict[str, Any]:
+def run_worker(payload: dict[str, Any], *, timeout: float = 120) -> dict[str, Any]:
+    """Run the page worker; RenderFailed (Indonesian) for a refused template, a crash or a
+    template that takes too long."""
+    import logging
+    import subprocess
+
     data = json.dumps(payload).encode()
-    done = runtime.run_module("lms.credentials.worker", data=data, timeout=300)
+    try:
+        done = runtime.run_module("lms.credentials.worker", data=data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderFailed(
+            _(
+                "Pencetakan terlalu lama (lebih dari %(n)s detik). Periksa templat: perulangan "
+                "atau teks yang sangat panjang."
+            )
+            % {"n": int(timeout)}
+        ) from None
     if done.returncode != 0:
-        message = done.stdout.decode("utf-8", "replace").strip().splitlines()
-        raise RenderFailed(message[-1] if message else done.stderr.decode()[-500:])
+        lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+        if lines:  # the worker's own refusal, already in Indonesian
+            raise RenderFailed(lines[-1])
+        logging.getLogger("lms").error(
+            "certificate worker failed: %s", done.stderr.decode("utf-8", "replace")[-2000:]
+        )
+        raise RenderFailed(
+            _("Sertifikat gagal dicetak karena kesalahan sistem. Coba lagi, atau hubungi admin.")
+        )
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
@@ -801,7 +822,11 @@ def render_step(
         for c in pending
     ]
     payload["signer"] = _signer_payload(session, issuer, settings)
+    # The child runs outside any write transaction: on SQLite a write lock held for the seconds
+    # it takes would make the hall's check-ins and quiz answers wait.
+    session.commit()  # ends the read transaction (nothing was written; objects stay loaded)
     result = run_worker(payload)
+    begin_write(session)
     if base_row is None:
         base_row = CertificateBase(
             cohort_id=cohort.id,
