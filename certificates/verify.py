@@ -70,14 +70,20 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         payload = self.credential or {}
-        status = next((f.ok for f in self.findings if f.check == "status"), None)
+        finding = next((f for f in self.findings if f.check == "status"), None)
+        status = "tidak diperiksa"
+        if finding is not None and finding.ok is True:
+            status = "berlaku"
+        elif finding is not None and finding.ok is False:
+            status = "dicabut" if "dicabut" in finding.message else "tidak sah"
         return {
             "sah": self.valid,
             "nomor": _number(payload),
             "nama": _name(payload),
             "penerbit": _issuer_name(payload),
             "kode": _code(payload),
-            "status": {True: "berlaku", False: "dicabut", None: "tidak diperiksa"}[status],
+            "penerbit_id": payload.get("iss"),
+            "status": status,
             "pemeriksaan": [
                 {"periksa": f.check, "hasil": f.ok, "pesan": f.message} for f in self.findings
             ],
@@ -291,7 +297,9 @@ def _status_finding(
     except Unavailable as error:
         return Finding("status", None, str(error))
     except credential.CredentialError as error:
-        return Finding("status", None, f"Status tidak dapat diperiksa: {error}")
+        # A status list that does not verify is not "unknown": someone may be hiding a
+        # revocation from this reader.
+        return Finding("status", False, f"Daftar status penerbit tidak sah: {error}")
     if revoked is None:
         return Finding("status", None, "Status sertifikat tidak diketahui.")
     if revoked:
@@ -299,17 +307,68 @@ def _status_finding(
     return Finding("status", True, "Sertifikat ini berlaku (tidak dicabut).")
 
 
+def _revisions_after_credential(pdf: bytes) -> int:
+    """How many incremental updates follow the one that attached the credential. A certificate
+    ends with that update, or with one more: the dinas's PAdES signature. Anything else was
+    added by someone else (a cover-up drawn over the printed name, say)."""
+    ends = []
+    at = pdf.find(b"%%EOF")
+    while at >= 0:
+        ends.append(at + 5)
+        at = pdf.find(b"%%EOF", at + 5)
+    for index, end in enumerate(ends):
+        try:
+            if PdfReader(io.BytesIO(pdf[:end])).attachments.get(CREDENTIAL_NAME):
+                return len(ends) - 1 - index
+        except Exception:  # noqa: S112 (an early revision may not stand on its own)
+            continue
+    return 0
+
+
+def _revision_finding(pdf: bytes, pades_ok: bool | None) -> Finding | None:
+    later = _revisions_after_credential(pdf)
+    if later == 0 or (later == 1 and pades_ok):
+        return None
+    return Finding(
+        "revisi",
+        False,
+        f"Berkas diubah setelah diterbitkan: ada {later} revisi tambahan setelah kredensial "
+        "dilampirkan.",
+    )
+
+
+def _copy_finding(
+    pdf: bytes, payload: dict[str, Any], original: Callable[[dict[str, Any]], bytes | None]
+) -> Finding:
+    try:
+        issued = original(payload)
+    except Unavailable as error:
+        return Finding("salinan", None, str(error))
+    if issued is None:
+        return Finding("salinan", None, "Berkas asli tidak tersedia untuk dibandingkan.")
+    if issued == pdf:
+        return Finding("salinan", True, "Berkas sama persis dengan yang diterbitkan.")
+    return Finding(
+        "salinan",
+        False,
+        "Berkas tidak sama dengan sertifikat yang berlaku di penerbit: diubah, atau versi lama "
+        "sebelum diterbitkan ulang.",
+    )
+
+
 def check(
     pdf: bytes,
     keys: Callable[[str], Mapping[str, dict[str, Any]]],
     status: Callable[[dict[str, Any]], bool | None] | None = None,
+    original: Callable[[dict[str, Any]], bytes | None] | None = None,
 ) -> Report:
     """Check a certificate PDF.
 
     ``keys`` gives the public keys ({kid: JWK}) of one issuer id and nothing else: only they may
     sign in that issuer's name. ``status`` says whether a verified credential is revoked (None:
-    unknown); without it revocation is not checked. Either may raise Unavailable. Raises
-    VerifyError when ``pdf`` is not a readable PDF.
+    unknown); without it revocation is not checked. ``original`` gives the file as the issuer
+    holds it (on the issuing server), to compare byte for byte. Any of them may raise
+    Unavailable. Raises VerifyError when ``pdf`` is not a readable PDF.
     """
     contents = _contents(pdf)
     findings: list[Finding] = []
@@ -360,7 +419,14 @@ def check(
         findings += _print_findings(payload, contents)
     else:
         findings.append(Finding("isi_cetak", None, _NOT_VERIFIED))
-    findings.append(_pades_finding(pdf))
+    pades_finding = _pades_finding(pdf)
+    findings.append(pades_finding)
+    if contents.tokens:
+        revision = _revision_finding(pdf, pades_finding.ok)
+        if revision is not None:
+            findings.append(revision)
+    if payload is not None and original is not None:
+        findings.append(_copy_finding(pdf, payload, original))
     findings.append(
         _status_finding(payload, status)
         if payload is not None

@@ -440,7 +440,45 @@ def _local_status(payload: dict[str, Any]) -> bool | None:
     return None if row is None else row.revoked_at is not None
 
 
-def _issuer_keys(issuer: str, jwks: str | None, offline: bool) -> dict[str, dict[str, Any]]:
+def _local_original(payload: dict[str, Any]) -> bytes | None:
+    """The certificate file as this server issued it (its current revision), to compare byte
+    for byte; None when this server does not hold it or has not printed it."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lms.credentials import services
+    from lms.credentials.models import Certificate, Issuer
+
+    code = str(payload.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
+    region = str(payload.get("iss", "")).rstrip("/").rsplit("/", 1)[-1]
+    try:
+        with _database().session() as session:
+            cert = session.scalar(
+                select(Certificate)
+                .join(Issuer, Issuer.id == Certificate.issuer_id)
+                .where(Certificate.code == code, Issuer.region_code == region)
+            )
+            if cert is None or cert.base_id is None:
+                return None
+            return services.pdf_of(session, cert)
+    except SQLAlchemyError:
+        return None
+
+
+def _trusted_host(issuer: str, trusted: list[str]) -> bool:
+    from urllib.parse import urlsplit
+
+    from lms.config import get_settings
+
+    hosts = {h.strip().lower() for h in trusted if h.strip()}
+    if get_settings().public_url:
+        hosts.add(urlsplit(get_settings().public_url).netloc.lower())
+    return urlsplit(issuer).netloc.lower() in hosts
+
+
+def _issuer_keys(
+    issuer: str, jwks: str | None, offline: bool, trusted: list[str] | None = None
+) -> dict[str, dict[str, Any]]:
     from urllib.parse import urlsplit
 
     from certificates.verify import Unavailable
@@ -449,6 +487,14 @@ def _issuer_keys(issuer: str, jwks: str | None, offline: bool) -> dict[str, dict
         local = _local_keys(issuer)
         if local is not None:
             return local
+        if not _trusted_host(issuer, trusted or []):
+            # Anyone can run a site that signs "Dinas Koperasi ..." credentials: keys are fetched
+            # only from a site the reader trusts.
+            host = urlsplit(issuer).netloc or issuer
+            raise Unavailable(
+                f"Penerbit {issuer} tidak dikenal server ini. Bila Anda mempercayai situs {host}, "
+                f"ulangi dengan --percaya {host}, atau berikan JWKS-nya dengan --jwks."
+            )
         if offline:
             raise Unavailable(
                 "Kunci publik penerbit tidak diambil dalam mode luring; "
@@ -495,6 +541,14 @@ def verify(
             "(default: /.well-known/jwks.json on the credential issuer's host)"
         ),
     ] = None,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--percaya",
+            help="A site (host name) whose issuers you trust, besides this server "
+            "(LMS_PUBLIC_URL); may be repeated",
+        ),
+    ] = None,
     offline: Annotated[
         bool,
         typer.Option(
@@ -526,7 +580,7 @@ def verify(
 
     def keys(issuer: str) -> dict[str, dict[str, Any]]:
         if issuer not in fetched:
-            fetched[issuer] = _issuer_keys(issuer, jwks, offline)
+            fetched[issuer] = _issuer_keys(issuer, jwks, offline, trust)
         return fetched[issuer]
 
     def revoked(payload: dict[str, Any]) -> bool | None:
@@ -545,7 +599,7 @@ def verify(
         return credential.status_of(payload, token, keys(str(payload["iss"])))
 
     try:
-        report = check(pdf, keys, revoked)
+        report = check(pdf, keys, revoked, _local_original)
     except VerifyError as exc:
         errors.print(f"[red]{escape(str(file))}[/red]: {exc}", highlight=False)
         raise typer.Exit(code=2) from exc

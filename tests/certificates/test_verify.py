@@ -168,6 +168,7 @@ def test_a_stamped_certificate_is_valid(siti_pdf: bytes) -> None:
         "nomor": SITI.nomor,
         "nama": SITI.nama,
         "penerbit": ISSUER.name,
+        "penerbit_id": ISSUER.id,
         "kode": SITI.kode,
         "status": "tidak diperiksa",
         "pemeriksaan": [
@@ -227,7 +228,9 @@ def test_a_second_credential_attached_is_not_valid(siti_pdf: bytes) -> None:
     writer.write(out)
     report = verify.check(out.getvalue(), keys)
     assert not report.valid
-    assert failed(report) == {"berkas": ["Berkas memuat lebih dari satu lampiran credential.jwt."]}
+    assert failed(report)["berkas"] == ["Berkas memuat lebih dari satu lampiran credential.jwt."]
+    # The second credential came in an update of its own, after the issued file.
+    assert "revisi" in failed(report)
 
 
 def test_a_flipped_byte_in_the_credential_breaks_its_signature(
@@ -429,7 +432,7 @@ def test_a_pades_signed_certificate_is_valid_until_bytes_are_appended(
 
     report = verify.check(signed + b"\n% ditambahkan kemudian\n", keys)
     assert not report.valid
-    assert list(failed(report)) == ["pades"]
+    assert list(failed(report)) == ["pades", "revisi"]
     assert failed(report)["pades"][0].startswith("Berkas diubah atau ditambahi")
 
 
@@ -525,7 +528,7 @@ def test_cli_online_revoked(monkeypatch: pytest.MonkeyPatch, files: dict[str, Pa
             LIST_URL: status_list(3, INDEX[SITI.kode]),
         },
     )
-    code, out, _ = run(str(files["pdf"]))
+    code, out, _ = run(str(files["pdf"]), "--percaya", "lms.example")
     assert code == 1 and out is not None
     assert out["sah"] is False and out["status"] == "dicabut"
     # The keys are fetched once, for the credential and its status list alike.
@@ -540,7 +543,7 @@ def test_cli_online_not_revoked(monkeypatch: pytest.MonkeyPatch, files: dict[str
             LIST_URL: status_list(3),
         },
     )
-    code, out, _ = run(str(files["pdf"]))
+    code, out, _ = run(str(files["pdf"]), "--percaya", "lms.example")
     assert code == 0 and out is not None and out["status"] == "berlaku"
 
 
@@ -560,7 +563,45 @@ def test_cli_online_keys_unreachable(
     monkeypatch: pytest.MonkeyPatch, files: dict[str, Path]
 ) -> None:
     serve(monkeypatch, {})
-    code, out, _ = run(str(files["pdf"]))
+    code, out, _ = run(str(files["pdf"]), "--percaya", "lms.example")
     assert code == 1 and out is not None
     (finding,) = [p for p in out["pemeriksaan"] if p["periksa"] == "tanda_tangan"]
     assert finding["pesan"].startswith("Kunci publik penerbit tidak dapat diambil:")
+
+
+def test_a_cover_up_drawn_over_the_printed_name_is_caught(base: Base, siti_token: str) -> None:
+    # Someone appends an update that paints the page white and stamps another person's data
+    # over it; the credential's values are still in the file's text underneath.
+    import dataclasses
+    import zlib
+
+    from certificates import stamp as st
+
+    pdf = certificate(base, SITI, siti_token)
+    cover = b"q 1 1 1 rg 0 0 2000 2000 re f Q\n" + zlib.decompress(st.content(base, BUDI))
+    startxref = int(pdf[pdf.rindex(b"startxref") + 9 :].split()[0])
+    after = dataclasses.replace(
+        base,
+        pdf=pdf,
+        parts=dataclasses.replace(base.parts, startxref=startxref, size=base.parts.size + 3),
+    )
+    update = st._Update(after)
+    number = update.new()
+    update.stream(number, "/Filter /FlateDecode", zlib.compress(cover))
+    contents = " ".join(f"{x} 0 R" for x in (*base.parts.contents, base.parts.size, number))
+    update.put(base.parts.page, f"<< {base.parts.page_dict} /Contents [{contents}] >>".encode())
+    forged = pdf + update.finish("00")
+    report = verify.check(forged, keys)
+    assert not report.valid
+    assert "revisi" in failed(report)
+
+
+def test_cli_does_not_fetch_keys_from_a_site_nobody_trusts(
+    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path]
+) -> None:
+    fetched: list[str] = []
+    monkeypatch.setattr(cli, "_fetch", lambda url: fetched.append(url) or b"{}")
+    code, out, _ = run(str(files["pdf"]))
+    assert code == 1 and out is not None and not fetched
+    (finding,) = [p for p in out["pemeriksaan"] if p["periksa"] == "tanda_tangan"]
+    assert "--percaya lms.example" in finding["pesan"]

@@ -154,6 +154,19 @@ def test_lms_verify_on_the_issuing_server_needs_no_network(
     report = json.loads(result.stdout)
     assert report["sah"] and report["status"] == "berlaku"
     assert report["nama"] == issued["cert"].recipient["nama"]
+    copy = next(p for p in report["pemeriksaan"] if p["periksa"] == "salinan")
+    assert copy["hasil"] is True
+
+    # The same certificate written out again by another program (same text, same credential,
+    # different bytes) is not the file the server issued.
+    rewritten = io.BytesIO()
+    pypdf.PdfWriter(clone_from=io.BytesIO(issued["pdf"])).write(rewritten)
+    other = tmp_path / "ditulis-ulang.pdf"
+    other.write_bytes(rewritten.getvalue())
+    result = CliRunner().invoke(cli.app, ["verify", str(other), "--offline"])
+    assert result.exit_code == 1
+    copy = next(p for p in json.loads(result.stdout)["pemeriksaan"] if p["periksa"] == "salinan")
+    assert copy["hasil"] is False
 
     post(client, f"/sertifikat/{issued['cert'].code}/cabut", {"alasan": "salah orang"})
     result = CliRunner().invoke(cli.app, ["verify", str(path), "--offline"])
