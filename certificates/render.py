@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from certificates.stamp import CREDENTIAL_NAME, Base, Font, PdfParts, Slot
+from certificates.stamp import CREDENTIAL_NAME, Base, Font, PdfParts, Slot, transformed
 from certificates.template import (
     Event,
     Recipient,
@@ -144,6 +144,11 @@ def _slots_of(page: Any) -> list[_Found]:
     return found
 
 
+def _spacing(style: Any) -> float:
+    value = style["letter_spacing"]
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
 def _align(style: Any) -> str:
     value = str(style["text_align_all"])
     return {"center": "center", "right": "right", "end": "right"}.get(value, "left")
@@ -155,6 +160,9 @@ def _carriers(found: list[_Found], chars: Mapping[str, str]) -> str:
     rows = []
     for i, slot in enumerate(found):
         wanted = set(COMMON) | set(slot.prefix) | set(chars.get(slot.field, ""))
+        transform = str(slot.style["text_transform"])
+        if transform != "none":
+            wanted |= set(transformed("".join(wanted), transform))
         wanted.discard("\n")
         text = " ".join(sorted(wanted - {" "}))
         rows.append(
@@ -171,12 +179,20 @@ def make_base(template: Template, event: Event, chars: Mapping[str, str]) -> Bas
     import weasyprint
 
     template.check()
-    html, _used = layout_html(template, event)
+    html, used = layout_html(template, event)
     first = weasyprint.HTML(string=html, url_fetcher=_fetcher()).render(pdf_variant="pdf/a-3b")
     if len(first.pages) != 1:
         raise TemplateError(_ONE_PAGE)
-    found = [f for f in _slots_of(first.pages[0]) if f.field != "qr"]
-    qrs = [f for f in _slots_of(first.pages[0]) if f.field == "qr"]
+    every = _slots_of(first.pages[0])
+    found = [f for f in every if f.field != "qr"]
+    qrs = [f for f in every if f.field == "qr"]
+    hidden = sorted(used - {f.field for f in every})
+    if hidden:
+        raise TemplateError(
+            "Isian "
+            + ", ".join(f"peserta.{name}" for name in hidden)
+            + " tidak tampil di halaman (tersembunyi atau di luar halaman)."
+        )
     # The same page again with the glyph carriers on a second page: one document, so its font
     # subsets hold the carriers' glyphs too. The second page is dropped afterwards.
     full = html.replace("</body>", _carriers(found, chars) + "</body>")
@@ -303,6 +319,8 @@ def _finish(
                 color=(float(r), float(g), float(b)),
                 align=_align(f.container.style),
                 glyphs=glyphs[i],
+                transform=str(f.style["text_transform"]),
+                spacing=_spacing(f.style),
             )
         )
     for f in qrs:

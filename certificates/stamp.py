@@ -41,6 +41,8 @@ class Slot:
     align: str  # left, center or right
     # character -> (font resource name, glyph code)
     glyphs: dict[str, tuple[str, int]]
+    transform: str = "none"  # CSS text-transform: uppercase, lowercase, capitalize
+    spacing: float = 0.0  # CSS letter-spacing, in pixels
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ class Base:
             ch in slot.glyphs
             for slot in self.slots
             if slot.field != "qr"
-            for ch in slot.prefix + recipient.value(slot.field)
+            for ch in transformed(slot.prefix + recipient.value(slot.field), slot.transform)
         )
 
     def layout(self) -> dict[str, Any]:
@@ -98,6 +100,8 @@ class Base:
                     "color": list(s.color),
                     "align": s.align,
                     "glyphs": {ch: [f, c] for ch, (f, c) in s.glyphs.items()},
+                    "transform": s.transform,
+                    "spacing": s.spacing,
                 }
                 for s in self.slots
             ],
@@ -138,6 +142,8 @@ class Base:
                     color=(s["color"][0], s["color"][1], s["color"][2]),
                     align=s["align"],
                     glyphs={ch: (v[0], int(v[1])) for ch, v in s["glyphs"].items()},
+                    transform=s.get("transform", "none"),
+                    spacing=float(s.get("spacing", 0.0)),
                 )
                 for s in layout["slots"]
             ),
@@ -194,7 +200,19 @@ def _num(value: float) -> str:
     return text if text not in {"-0", ""} else "0"
 
 
+def transformed(text: str, transform: str) -> str:
+    """The text as CSS text-transform shows it."""
+    if transform == "uppercase":
+        return text.upper()
+    if transform == "lowercase":
+        return text.lower()
+    if transform == "capitalize":
+        return " ".join(word[:1].upper() + word[1:] for word in text.split(" "))
+    return text
+
+
 def _text_ops(base: Base, slot: Slot, text: str) -> list[str]:
+    text = transformed(text, slot.transform)
     runs: list[tuple[str, list[int]]] = []
     width = 0.0
     for ch in text:
@@ -207,7 +225,7 @@ def _text_ops(base: Base, slot: Slot, text: str) -> list[str]:
     if not runs:
         return []
     size = slot.size
-    width = width * size / 1000
+    width = width * size / 1000 + slot.spacing * len(text)
     if width > slot.width > 0:
         scale = max(slot.width / width, MIN_SCALE)
         size, width = size * scale, width * scale

@@ -110,14 +110,21 @@ class Template:
         """Raise TemplateError for a template that cannot be rendered as a certificate."""
         if len(self.html) > MAX_TEMPLATE or len(self.css) > MAX_TEMPLATE:
             raise TemplateError("Templat terlalu panjang (maksimal 60.000 karakter).")
-        used = isian_used(self)
-        if "nama" not in used:
-            raise TemplateError("Templat harus memuat {{ peserta.nama }}.")
-        if "qr" not in used and "tautan" not in used and "kode" not in used:
+        # What `lms verify` matches against the credential must be printed.
+        page, used = layout_html(self, SAMPLE_EVENT)
+        if not {"nama", "nomor"} <= used:
+            raise TemplateError("Templat harus memuat {{ peserta.nama }} dan {{ peserta.nomor }}.")
+        if "tautan" not in used and "kode" not in used:
             raise TemplateError(
-                "Templat harus memuat {{ peserta.qr }}, {{ peserta.tautan }} atau "
-                "{{ peserta.kode }}, agar keaslian sertifikat dapat diperiksa."
+                "Templat harus memuat {{ peserta.kode }} atau {{ peserta.tautan }}, agar kode "
+                "verifikasi tercetak dan keaslian sertifikat dapat diperiksa."
             )
+        for name, text in (("penerbit", SAMPLE_EVENT.issuer), ("acara", SAMPLE_EVENT.title)):
+            if html.escape(text, quote=False) not in page and html.escape(text) not in page:
+                raise TemplateError(
+                    f"Templat harus mencetak {{{{ {name} }}}}: isinya dicocokkan dengan "
+                    "kredensial saat sertifikat diperiksa."
+                )
 
 
 class Slot:

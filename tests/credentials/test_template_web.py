@@ -72,7 +72,21 @@ def test_template_page_saves_and_the_preview_is_a_pdf(client, db, hall):  # noqa
     ("html", "message"),
     [
         ("<p>Tanpa nama</p>", "peserta.nama"),
-        ("<p>Nama: {{ peserta.nama }}</p>{{ peserta.qr }}", "berdiri sendiri"),
+        (
+            "<p>{{ penerbit }} {{ acara }}</p><p>{{ peserta.nomor }}</p><p>{{ peserta.kode }}</p>"
+            "<p>Nama: {{ peserta.nama }}</p>",
+            "berdiri sendiri",
+        ),
+        ("<p>{{ peserta.nama }}</p><p>{{ peserta.nomor }}</p>{{ peserta.qr }}", "peserta.kode"),
+        (
+            "<p>{{ peserta.nama }}</p><p>{{ peserta.nomor }}</p><p>{{ peserta.kode }}</p>",
+            "{{ penerbit }}",
+        ),
+        (
+            "<p>{{ penerbit }} {{ acara }}</p><p>{{ peserta.nomor }}</p><p>{{ peserta.kode }}</p>"
+            '<p style="display:none">{{ peserta.nama }}</p>',
+            "tidak tampil",
+        ),
         ("<p>{{ peserta.nama }}</p><p>{{ peserta.kode }}</p>{{ tidak_ada }}", "tidak dikenal"),
         (
             "<p>{{ peserta.nama }}</p><p>{{ peserta.kode }}</p>{{ ''.__class__.__mro__ }}",
