@@ -91,6 +91,10 @@ class Certificate(Base):
     # What the certificate says about the person (certificates.template.Recipient), as issued.
     recipient: Mapped[dict[str, str]] = mapped_column(JSON)
     course: Mapped[str] = mapped_column(String(500))  # course titles as printed
+    # The angkatan's name and the issuer's name as issued (and signed): the page is printed
+    # from these, so renaming the angkatan later does not make it disagree with its credential.
+    title: Mapped[str] = mapped_column(String(200), default="")
+    issuer_name: Mapped[str] = mapped_column(String(200), default="")
     hours: Mapped[int] = mapped_column(Integer, default=0)
     credential: Mapped[str] = deferred(mapped_column(Text))  # the signed VC-JWT
     revision: Mapped[int] = mapped_column(Integer, default=1)

@@ -411,7 +411,7 @@ def _award(
         role=cert.recipient.get("jabatan", ""),
         organisation=cert.recipient.get("koperasi", ""),
         achievement_id=f"{public_url}/angkatan/{cohort.slug}",
-        achievement_name=cohort.name,
+        achievement_name=cert.title or cohort.name,
         achievement_description=cert.course,
         criteria="; ".join(criteria) + ".",
         hours=cert.hours,
@@ -435,7 +435,10 @@ def sign_certificate(
     from certificates import credential as vc
 
     award = _award(public_url, cohort, cert, courses, issuer)
-    return vc.sign(vc.build(award, issuer_claim(public_url, issuer)), key, issuer.kid)
+    claim = vc.Issuer(
+        id=issuer_url(public_url, issuer), name=cert.issuer_name or issuer.name, url=public_url
+    )
+    return vc.sign(vc.build(award, claim), key, issuer.kid)
 
 
 @dataclass(frozen=True)
@@ -512,6 +515,8 @@ def issue(
             },
             course=course,
             hours=hours,
+            title=cohort.name,
+            issuer_name=issuer.name,
             credential="",
         )
         made.append(cert)
@@ -564,6 +569,7 @@ def reissue(
     assert issuer is not None
     cert.recipient = {**cert.recipient, **fresh}
     cert.course, cert.hours = course, hours
+    cert.title, cert.issuer_name = cohort.name, issuer.name
     cert.revision += 1
     cert.credential = sign_certificate(
         session, public_url, cohort, cert, courses, issuer, private_key(session, issuer, settings)
@@ -619,21 +625,32 @@ def revoke(
 # -- the printed page ----------------------------------------------------------------------------
 
 
-def event_of(session: Session, cohort: Cohort, issuer: Issuer, *, refresh: bool = True) -> Event:
+def event_of(
+    session: Session,
+    cohort: Cohort,
+    issuer: Issuer,
+    *,
+    refresh: bool = True,
+    batch: Certificate | None = None,
+) -> Event:
     """What the cohort's certificates share, printed in Indonesian whatever the page's language
-    (a certificate is an official document of an Indonesian office)."""
+    (a certificate is an official document of an Indonesian office). With `batch`, the names
+    and the date are those that certificate was issued with."""
     from lms.i18n import format_date_range
 
     courses = cohort_courses(session, cohort.id)
     if refresh:
         session.refresh(issuer, ["logo"])
-    today = utcnow().astimezone(local_zone(cohort)).date()
-    sign_day = max(today, cohort.ends_on) if today >= cohort.starts_on else cohort.ends_on
+    if batch is not None:
+        sign_day = batch.issued_on
+    else:
+        today = utcnow().astimezone(local_zone(cohort)).date()
+        sign_day = max(today, cohort.ends_on) if today >= cohort.starts_on else cohort.ends_on
     place = issuer.place.strip()
     return Event(
-        issuer=issuer.name,
+        issuer=(batch.issuer_name if batch is not None else "") or issuer.name,
         government=issuer.government,
-        title=cohort.name,
+        title=(batch.title if batch is not None else "") or cohort.name,
         courses=tuple(c.title for c in courses),
         hours=sum(c.hours for c in courses),
         dates=format_date_range(cohort.starts_on, cohort.ends_on, "id"),
@@ -773,10 +790,18 @@ def render_step(
     )
     if not pending:
         return progress(session, cohort.id)
-    issuer = session.get(Issuer, pending[0].issuer_id)
+    # One page layout per date and names of issue; later batches come in later steps.
+    first = pending[0]
+    pending = [
+        c
+        for c in pending
+        if (c.issued_on, c.title, c.issuer_name, c.issuer_id)
+        == (first.issued_on, first.title, first.issuer_name, first.issuer_id)
+    ]
+    issuer = session.get(Issuer, first.issuer_id)
     assert issuer is not None
     template = template_of(issuer)
-    event = event_of(session, cohort, issuer)
+    event = event_of(session, cohort, issuer, batch=first)
     from certificates.render import digest
 
     key = digest(template, event)

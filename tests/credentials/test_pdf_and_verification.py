@@ -171,3 +171,18 @@ def test_lms_verify_on_the_issuing_server_needs_no_network(
     post(client, f"/sertifikat/{issued['cert'].code}/cabut", {"alasan": "salah orang"})
     result = CliRunner().invoke(cli.app, ["verify", str(path), "--offline"])
     assert result.exit_code == 1 and json.loads(result.stdout)["status"] == "dicabut"
+
+
+def test_renaming_the_angkatan_later_does_not_break_its_certificates(client, db, hall):  # noqa: F811
+    login(client, hall["dinas"])
+    post(client, hall["url"] + "/terbitkan")  # issued, not printed yet
+    old_name = hall["cohort"].name
+    hall["cohort"].name = "Nama Angkatan Yang Baru"
+    db.flush()
+    _issue_all(client, hall)
+    cert = db.scalar(select(Certificate).where(Certificate.cohort_id == hall["cohort"].id))
+    pdf = client.get(f"/sertifikat/{cert.code}.pdf").content
+    text = " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert old_name in text and "Nama Angkatan Yang Baru" not in text
+    assert verify.check(pdf, _keys(client), _status(client)).valid
+    assert old_name in client.get(f"/v/{cert.code}").text

@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("pdf", sa.LargeBinary(), nullable=True),
         sa.Column("layout", sa.JSON(), nullable=True),
-        sa.Column("parts", sa.JSON(), nullable=False),
+        sa.Column("parts", sa.JSON(), nullable=True),
         sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["cohort_id"],
@@ -84,6 +84,8 @@ def upgrade() -> None:
         sa.Column("issued_by_id", sa.Integer(), nullable=True),
         sa.Column("recipient", sa.JSON(), nullable=False),
         sa.Column("course", sa.String(length=500), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("issuer_name", sa.String(length=200), nullable=False),
         sa.Column("hours", sa.Integer(), nullable=False),
         sa.Column("credential", sa.Text(), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=False),
