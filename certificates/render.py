@@ -388,8 +388,19 @@ def _layout(
     page = reader.pages[0]
     page_entries = DictionaryObject({k: v for k, v in page.items() if k != "/Contents"})
     catalog: Any = reader.trailer["/Root"]
+    # The certificate's own /Names and /AF are written per file. Outlines go: a one-page
+    # certificate needs no bookmarks, and in the print file they would point at a page that
+    # is no longer in the page tree.
     catalog_entries = DictionaryObject(
-        {k: v for k, v in catalog.items() if k not in ("/Names", "/AF")}
+        {k: v for k, v in catalog.items() if k not in ("/Names", "/AF", "/Outlines", "/PageMode")}
+    )
+    names = catalog.get("/Names")
+    names_entries = (
+        _serialise(DictionaryObject({k: v for k, v in names.items() if k != "/EmbeddedFiles"}))[
+            2:-2
+        ].strip()
+        if names is not None
+        else ""
     )
     contents = page.raw_get("/Contents")
     startxref = int(pdf[pdf.rindex(b"startxref") + 9 :].split()[0])
@@ -411,6 +422,7 @@ def _layout(
             page_dict=_serialise(page_entries)[2:-2].strip(),
             catalog_dict=_serialise(catalog_entries)[2:-2].strip(),
             contents=tuple(c.idnum for c in contents),
+            names=names_entries,
         ),
     )
     return base.layout()

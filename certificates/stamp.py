@@ -65,6 +65,7 @@ class PdfParts:
     page_dict: str  # the page dictionary's entries without /Contents
     catalog_dict: str  # the catalog's entries
     contents: tuple[int, ...]  # "q", the laid-out page, "Q"
+    names: str = ""  # the catalog's /Names entries other than /EmbeddedFiles (e.g. /Dests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ class Base:
                 "page_dict": self.parts.page_dict,
                 "catalog_dict": self.parts.catalog_dict,
                 "contents": list(self.parts.contents),
+                "names": self.parts.names,
             },
         }
 
@@ -162,6 +164,7 @@ class Base:
                 page_dict=p["page_dict"],
                 catalog_dict=p["catalog_dict"],
                 contents=tuple(p["contents"]),
+                names=p.get("names", ""),
             ),
         )
 
@@ -185,6 +188,7 @@ class Base:
                 page_dict=parts["page_dict"],
                 catalog_dict=parts["catalog_dict"],
                 contents=tuple(parts["contents"]),
+                names=parts.get("names", ""),
             ),
         )
 
@@ -384,7 +388,7 @@ def update(base: Base, stamp: bytes, credential: str, issued_at: datetime, key: 
     out.put(
         parts.catalog,
         (
-            f"<< {parts.catalog_dict} /Names << /EmbeddedFiles << /Names "
+            f"<< {parts.catalog_dict} /Names << {parts.names} /EmbeddedFiles << /Names "
             f"[({CREDENTIAL_NAME}) {spec_no} 0 R] >> >> /AF [{spec_no} 0 R] >>"
         ).encode("latin-1"),
     )

@@ -58,6 +58,7 @@ def _page(
     notice: str | None = None,
     numbering_form: dict[str, str] | None = None,
     numbering_error: str | None = None,
+    typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     rows = services.standings(session, cohort)
@@ -82,6 +83,8 @@ def _page(
             "numbering_error": numbering_error,
             "parts": {k: PART_LABELS.get(k, v) for k, v in numbering.PARTS.items()},
             "example": _example(cohort.certificate_pattern, cohort.certificate_code),
+            # A refused reissue or revocation opens its form again with the reason typed.
+            "typed": typed or {},
         },
         status_code=status_code,
     )
@@ -161,6 +164,11 @@ def save_numbering(
             numbering_form=form,
             numbering_error=_("Pola memuat {kode}: isi kode instansi, mis. DISKUM-TGR."),
             status_code=422,
+        )
+    clash = services.numbering_clash(session, found, pattern, code)
+    if clash is not None:
+        return _page(
+            request, session, found, numbering_form=form, numbering_error=clash, status_code=422
         )
     begin_write(session)
     found = _managed(session, user, cohort)
@@ -276,6 +284,8 @@ def download_one(
     kode: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     cert, cohort = _own_or_managed(session, user, kode)
+    if cert.revoked_at is not None and not can_manage(user, cohort):
+        raise HTTPException(404)  # the home page shows the revocation and its reason instead
     if cert.base_id is None:
         # Not printed yet (a reissue nobody has printed since): print it now rather than
         # sending the participant away empty-handed.
@@ -325,7 +335,8 @@ def reissue(
         )
     except services.CertificateError as exc:
         session.rollback()
-        return _page(request, session, cohort, error=str(exc), status_code=422)
+        typed = {"code": cert.code, "kind": "ulang", "reason": alasan}
+        return _page(request, session, cohort, error=str(exc), typed=typed, status_code=422)
     session.commit()
     key = "ulang" if changed else "sama"
     return RedirectResponse(f"/angkatan/{cohort.slug}/sertifikat?pesan={key}", status_code=303)
@@ -347,7 +358,8 @@ def revoke(
         services.revoke(session, cert, cohort, user, reason=alasan, ip=client_ip(request))
     except services.CertificateError as exc:
         session.rollback()
-        return _page(request, session, cohort, error=str(exc), status_code=422)
+        typed = {"code": cert.code, "kind": "cabut", "reason": alasan}
+        return _page(request, session, cohort, error=str(exc), typed=typed, status_code=422)
     session.commit()
     return RedirectResponse(f"/angkatan/{cohort.slug}/sertifikat?pesan=cabut", status_code=303)
 
@@ -460,7 +472,20 @@ async def template_save(
         "css": css.replace("\r\n", "\n"),
     }
     if action == "bawaan":
+        # Only the form is refilled: the dinas's own template stays until they save.
         form["html"], form["css"] = DEFAULT.html, DEFAULT.css
+        issuer = session.scalar(select(Issuer).where(Issuer.region_code == found.region_code))
+        return _template_page(
+            request,
+            session,
+            found,
+            issuer,
+            form=form,
+            notice=_(
+                "Templat bawaan dimuat ke formulir. Lihat pratinjaunya, lalu simpan untuk "
+                "memakainya; templat lama tetap berlaku sampai Anda menyimpan."
+            ),
+        )
     errors: dict[str, str] = {}
     if len(form["name"]) < 5:
         errors["name"] = _("Tulis nama instansi penerbit, mis. Dinas Koperasi dan UKM Kabupaten ….")

@@ -375,6 +375,26 @@ def _recipients(session: Session, user_ids: list[int]) -> dict[int, dict[str, st
     return out
 
 
+def numbering_clash(session: Session, cohort: Cohort, pattern: str, code: str) -> str | None:
+    """Why this pattern and code would repeat another angkatan's numbers, or None. Each
+    angkatan counts from 001, so two of one dinas with the same pattern and code (in the same
+    month) would print the same numbers."""
+    other = session.scalar(
+        select(Cohort.name).where(
+            Cohort.region_code == cohort.region_code,
+            Cohort.id != cohort.id,
+            Cohort.certificate_pattern == pattern,
+            func.upper(Cohort.certificate_code) == code.strip().upper(),
+        )
+    )
+    if other is None:
+        return None
+    return _(
+        "Angkatan lain di wilayah ini (%(name)s) sudah memakai pola dan kode ini, sehingga "
+        "nomor sertifikatnya bisa sama. Bedakan kodenya, mis. %(example)s."
+    ) % {"name": other, "example": f"{code.strip().upper() or 'KODE'}/A2"}
+
+
 def check_numbering(cohort: Cohort) -> None:
     try:
         numbering.check_pattern(cohort.certificate_pattern)
@@ -463,6 +483,9 @@ def issue(
     issuing at once queue: the second sees the first's certificates and continues its numbers.
     A failure rolls the counter back with the certificates, leaving no hole."""
     check_numbering(cohort)
+    clash = numbering_clash(session, cohort, cohort.certificate_pattern, cohort.certificate_code)
+    if clash is not None:
+        raise CertificateError(clash)
     if not cohort.officer_name.strip():
         raise CertificateError(
             _(
@@ -909,10 +932,15 @@ def file_name(cert: Certificate) -> str:
 
 
 def rendered(session: Session, cohort_id: int) -> list[Certificate]:
+    """The cohort's printed certificates that are in force (a revoked one is not handed out)."""
     return list(
         session.scalars(
             select(Certificate)
-            .where(Certificate.cohort_id == cohort_id, Certificate.base_id.is_not(None))
+            .where(
+                Certificate.cohort_id == cohort_id,
+                Certificate.base_id.is_not(None),
+                Certificate.revoked_at.is_(None),
+            )
             .order_by(Certificate.seq)
         )
     )
@@ -965,7 +993,7 @@ def zip_chunks(session: Session, cohort_id: int) -> Iterator[bytes]:
 
 def print_pdf(session: Session, cohort_id: int) -> bytes:
     """Every certificate of the cohort in one PDF for printing, in number order."""
-    certs = [c for c in rendered(session, cohort_id) if c.revoked_at is None]
+    certs = rendered(session, cohort_id)
     if not certs:
         raise CertificateError(_("Belum ada sertifikat yang siap dicetak."))
     groups: dict[int, list[bytes]] = {}

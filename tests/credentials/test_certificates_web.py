@@ -227,3 +227,44 @@ def test_no_issue_without_a_signatory_or_an_office_code(client, db, hall):
     db.refresh(hall["cohort"])
     assert hall["cohort"].certificate_code == "DK"
     assert "0001/SRT/DK/" in client.get(hall["url"]).text
+
+
+def test_revoked_certificates_are_not_handed_out(client, db, hall):
+    login(client, hall["dinas"])
+    _issue_all(client, hall)
+    person = hall["people"][0]
+    cert = db.scalar(select(Certificate).where(Certificate.user_id == person.id))
+    short = post(client, f"/sertifikat/{cert.code}/cabut", {"alasan": "abc"})
+    # Refused (too short), the form comes back open with what was typed.
+    assert short.status_code == 422 and 'value="abc"' in short.text
+    assert (
+        post(client, f"/sertifikat/{cert.code}/cabut", {"alasan": "salah orang"}).status_code == 303
+    )
+    archive = zipfile.ZipFile(io.BytesIO(client.get(hall["url"] + ".zip").content))
+    assert len(archive.namelist()) == 2
+    assert (
+        len(pypdf.PdfReader(io.BytesIO(client.get(hall["url"] + "-cetak.pdf").content)).pages) == 2
+    )
+    assert client.get(f"/sertifikat/{cert.code}.pdf").status_code == 200  # the dinas keeps a copy
+    client.cookies.clear()
+    login(client, person)
+    assert client.get(f"/sertifikat/{cert.code}.pdf").status_code == 404
+    assert "salah orang" in client.get("/beranda").text
+
+
+def test_two_angkatan_of_one_dinas_cannot_share_pattern_and_code(client, db, hall):
+    login(client, hall["dinas"])
+    other = CohortFactory(certificate_code="LAIN")
+    response = post(
+        client,
+        f"/angkatan/{other.slug}/sertifikat/penomoran",
+        {"pattern": hall["cohort"].certificate_pattern, "code": "diskum-tgr"},
+    )
+    assert response.status_code == 422 and hall["cohort"].name in response.text
+    assert 'value="DISKUM-TGR"' in response.text  # what was typed stays
+    fine = post(
+        client,
+        f"/angkatan/{other.slug}/sertifikat/penomoran",
+        {"pattern": hall["cohort"].certificate_pattern, "code": "DISKUM-TGR/A2"},
+    )
+    assert fine.status_code == 303

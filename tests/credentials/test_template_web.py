@@ -152,3 +152,15 @@ def test_an_uploaded_signing_certificate_signs_every_pdf(client, db, hall):  # n
     check = pades.check(pdf)
     assert check.signed and check.intact and check.covers_whole_file
     assert check.signer == "Kepala Dinas Uji"
+
+
+def test_the_default_template_only_refills_the_form(client, db, hall):  # noqa: F811
+    login(client, hall["dinas"])
+    url = hall["url"] + "/templat"
+    own = DEFAULT.html.replace("SERTIFIKAT", "PIAGAM")
+    assert post(client, url, _form(html=own)).status_code == 303
+    refilled = post(client, url, {**_form(html=own), "action": "bawaan"})
+    assert refilled.status_code == 200 and "Templat bawaan dimuat" in refilled.text
+    issuer = db.scalar(select(Issuer).where(Issuer.region_code == hall["cohort"].region_code))
+    db.refresh(issuer)
+    assert "PIAGAM" in issuer.template_html
