@@ -98,12 +98,31 @@ def run(payload: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _limit() -> None:
+    """A template is written by a dinas operator and Jinja's sandbox does not bound work: cap
+    this child's memory and CPU so a runaway template fails here, not on the server."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        resource.setrlimit(resource.RLIMIT_CPU, (240, 240))
+    except (ImportError, ValueError, OSError):  # not on this platform: the parent's timeout holds
+        pass
+
+
 def main() -> int:
+    _limit()
     payload = json.loads(sys.stdin.buffer.read())
     try:
         result = run(payload)
     except TemplateError as exc:
         print(str(exc))
+        return 1
+    except MemoryError:
+        print(
+            "Templat memakai memori terlalu banyak: periksa perulangan atau teks yang sangat "
+            "panjang."
+        )
         return 1
     except Exception as exc:
         from certificates.pades import SigningError

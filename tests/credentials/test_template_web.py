@@ -164,3 +164,11 @@ def test_the_default_template_only_refills_the_form(client, db, hall):  # noqa: 
     issuer = db.scalar(select(Issuer).where(Issuer.region_code == hall["cohort"].region_code))
     db.refresh(issuer)
     assert "PIAGAM" in issuer.template_html
+
+
+def test_a_runaway_template_fails_in_its_child_not_on_the_server(client, hall):  # noqa: F811
+    login(client, hall["dinas"])
+    html = DEFAULT.html.replace("<h1>SERTIFIKAT</h1>", "<h1>{{ 'x' * 4000000000 }}</h1>")
+    response = post(client, hall["url"] + "/templat", _form(html=html))
+    assert response.status_code == 422
+    assert "memori terlalu banyak" in response.text or "tidak dapat dipakai" in response.text
