@@ -85,3 +85,30 @@ def test_every_ui_string_is_in_the_catalogue():
     with path.open("rb") as handle:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     assert not (found - known), f"run `make messages`: {sorted(found - known)[:10]}"
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_our_date_and_number_words_are_babels(locale):
+    """lms.i18n prints dates and numbers without loading Babel's locale data in the worker;
+    what it prints must stay exactly what Babel (CLDR) would."""
+    from datetime import date, datetime, timedelta
+
+    from babel.dates import format_date as babel_date
+    from babel.numbers import format_decimal
+
+    from lms import i18n
+
+    i18n.set_locale(locale)
+    try:
+        for month in range(1, 13):
+            day = date(2025, month, 1)
+            assert i18n.format_date(day) == babel_date(day, "d MMMM y", locale=locale)
+        for offset in range(7):
+            day = date(2025, 9, 22) + timedelta(days=offset)
+            assert i18n.format_day(day) == babel_date(day, "EEEE, d MMMM y", locale=locale)
+        for value in (0, 7, 1234, -148500, 12500000, 3.5, 2.125, 1234.5):
+            assert i18n.format_number(value) == format_decimal(value, locale=locale)
+        moment = datetime(2025, 9, 22, 1, 5, tzinfo=i18n.ZoneInfo("UTC"))
+        assert i18n.format_time(moment, "WIB") == "08.05 WIB"
+    finally:
+        i18n.set_locale("id")
