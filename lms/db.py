@@ -73,6 +73,13 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# Compiled statements kept per engine (SQLAlchemy's default is 500, pruned at 750). The pages a
+# worker serves use a few hundred; at the default the cache grows to hold them all and their
+# compiled forms cost the worker about 2 MB (make bench: 101.3 MB at 500, 99.5 at 200). A
+# statement pushed out is compiled again, a fraction of a millisecond.
+QUERY_CACHE = 200
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 8) -> Engine:
     """The engine; `pool_size` should match the worker's request threads, so connections are
     reused rather than opened and closed under load."""
@@ -83,6 +90,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 8) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 10},
             pool_size=pool_size,
             max_overflow=2,
+            query_cache_size=QUERY_CACHE,
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -90,7 +98,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 8) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        query_cache_size=QUERY_CACHE,
     )
 
 
