@@ -44,6 +44,8 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import CertificateRegistry
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from quizzes.ledger.journal import format_tanggal
+
 _T = TypeVar("_T")
 
 __all__ = [
@@ -60,20 +62,6 @@ FIELD_NAME = "Tanda tangan dinas"
 
 _PrivateKey: TypeAlias = RSAPrivateKey | EllipticCurvePrivateKey | Ed25519PrivateKey
 
-_BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 # People read these dates as Indonesian local time; WIB is the national reference and a fixed
 # offset needs no time-zone database on the server.
 _WIB = timezone(timedelta(hours=7))
@@ -111,8 +99,7 @@ class _Material:
 
 
 def _tanggal(moment: datetime) -> str:
-    local = moment.astimezone(_WIB)
-    return f"{local.day} {_BULAN[local.month - 1]} {local.year}"
+    return format_tanggal(moment.astimezone(_WIB).date())
 
 
 def _name(name: x509.Name) -> str:

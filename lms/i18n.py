@@ -16,6 +16,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from quizzes.ledger import money
+from quizzes.ledger.journal import BULAN
 
 LOCALES = ("id", "en")
 LocaleCode = Literal["id", "en"]
@@ -31,10 +32,7 @@ _WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96"}
 # are kept here because loading Babel's locale data for them costs a web worker about 4 MB
 # resident (id and en) to print a month name; tests/test_i18n.py holds them equal to Babel's.
 MONTHS = {
-    "id": (
-        "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-        "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-    ),
+    "id": BULAN,
     "en": (
         "January", "February", "March", "April", "May", "June",
         "July", "August", "September", "October", "November", "December",

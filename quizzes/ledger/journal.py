@@ -18,6 +18,7 @@ from quizzes.ledger.chart import AccountType, Chart
 from quizzes.ledger.money import format_rupiah
 
 __all__ = [
+    "BULAN",
     "EntryKind",
     "JournalEntry",
     "JournalError",
@@ -28,7 +29,8 @@ __all__ = [
     "format_tanggal",
 ]
 
-_BULAN = (
+# The month names of Indonesian dates; the platform's other Indonesian dates use these too.
+BULAN = (
     "Januari",
     "Februari",
     "Maret",
@@ -48,7 +50,7 @@ EntryKind = Literal["umum", "pembalik", "penutup"]
 
 def format_tanggal(day: dt.date) -> str:
     """``date(2025, 12, 31)`` -> ``"31 Desember 2025"``."""
-    return f"{day.day} {_BULAN[day.month - 1]} {day.year}"
+    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True, slots=True)
