@@ -9,8 +9,8 @@ person, and the file's first bytes are the same for the whole batch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -67,6 +67,13 @@ class PdfParts:
     contents: tuple[int, ...]  # "q", the laid-out page, "Q"
     names: str = ""  # the catalog's /Names entries other than /EmbeddedFiles (e.g. /Dests)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "contents": list(self.contents)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PdfParts:
+        return cls(**{**data, "contents": tuple(data["contents"])})
+
 
 @dataclass(frozen=True, slots=True)
 class Base:
@@ -110,24 +117,11 @@ class Base:
                 name: {"w": {str(k): v for k, v in f.widths.items()}, "dw": f.default}
                 for name, f in self.fonts.items()
             },
-            "pdf": {
-                "page": self.parts.page,
-                "catalog": self.parts.catalog,
-                "pages": self.parts.pages,
-                "info": self.parts.info,
-                "size": self.parts.size,
-                "startxref": self.parts.startxref,
-                "id": self.parts.file_id,
-                "page_dict": self.parts.page_dict,
-                "catalog_dict": self.parts.catalog_dict,
-                "contents": list(self.parts.contents),
-                "names": self.parts.names,
-            },
+            "pdf": self.parts.to_dict(),
         }
 
     @classmethod
     def load(cls, pdf: bytes, layout: dict[str, Any]) -> Base:
-        p = layout["pdf"]
         return cls(
             pdf=pdf,
             page_height=float(layout["page_height"]),
@@ -153,19 +147,7 @@ class Base:
                 name: Font({int(k): float(v) for k, v in f["w"].items()}, float(f["dw"]))
                 for name, f in layout["fonts"].items()
             },
-            parts=PdfParts(
-                page=p["page"],
-                catalog=p["catalog"],
-                pages=p["pages"],
-                info=p["info"],
-                size=p["size"],
-                startxref=p["startxref"],
-                file_id=p["id"],
-                page_dict=p["page_dict"],
-                catalog_dict=p["catalog_dict"],
-                contents=tuple(p["contents"]),
-                names=p.get("names", ""),
-            ),
+            parts=PdfParts.from_dict(layout["pdf"]),
         )
 
     @classmethod
@@ -177,23 +159,8 @@ class Base:
             page_height=0.0,
             slots=(),
             fonts={},
-            parts=PdfParts(
-                page=parts["page"],
-                catalog=parts["catalog"],
-                pages=parts["pages"],
-                info=parts["info"],
-                size=parts["size"],
-                startxref=parts["startxref"],
-                file_id=parts["id"],
-                page_dict=parts["page_dict"],
-                catalog_dict=parts["catalog_dict"],
-                contents=tuple(parts["contents"]),
-                names=parts.get("names", ""),
-            ),
+            parts=PdfParts.from_dict(parts),
         )
-
-    def layout_json(self) -> str:
-        return json.dumps(self.layout(), ensure_ascii=False, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------------- the content stream
