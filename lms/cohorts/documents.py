@@ -232,7 +232,7 @@ def attendance_sheet(session: Session, cohort: Cohort, sesi: CohortSession) -> b
     from lms.accounts.models import User
     from lms.accounts.services import jabatan_label
     from lms.cohorts.models import Status
-    from lms.cohorts.services import status_label
+    from lms.cohorts.services import signing_place, status_label
 
     if sesi.cohort_id != cohort.id:
         raise ValueError("the sesi belongs to another cohort")
@@ -251,7 +251,7 @@ def attendance_sheet(session: Session, cohort: Cohort, sesi: CohortSession) -> b
             ends_at=sesi.ends_at,
             timezone=cohort.timezone,
             venue=cohort.venue,
-            place=_signing_place(session, cohort),
+            place=signing_place(session, cohort),
             officer_title=cohort.officer_title,
             officer_name=cohort.officer_name,
             officer_nip=cohort.officer_nip,
@@ -276,23 +276,6 @@ def sheet_payload(sheet: Sheet) -> dict[str, Any]:
     data = asdict(sheet)
     data.update(starts_at=sheet.starts_at.isoformat(), ends_at=sheet.ends_at.isoformat())
     return {"locale": DOCUMENT_LOCALE, "sheet": data}
-
-
-def _signing_place(session: Session, cohort: Cohort) -> str:
-    """The venue's last comma part ("Hotel Uji, Tigaraksa" -> "Tigaraksa"), else the region's
-    name without "Kabupaten"/"Kota"."""
-    from lms.regions.models import Region
-
-    parts = [p.strip() for p in cohort.venue.split(",") if p.strip()]
-    if len(parts) > 1:
-        return parts[-1]
-    region = session.get(Region, cohort.region_code)
-    if region is None:
-        return ""
-    for prefix in ("Kabupaten ", "Kota "):
-        if region.name.startswith(prefix):
-            return region.name[len(prefix) :]
-    return region.name
 
 
 # -- the data, in one query ----------------------------------------------------------------------

@@ -120,6 +120,22 @@ def find_visible(session: Session, user: User, slug: str) -> Cohort | None:
     return session.scalar(visible_cohorts(user).where(Cohort.slug == slug))
 
 
+def signing_place(session: Session, cohort: Cohort) -> str:
+    """Where the dinas signs the cohort's documents (daftar hadir, default for certificates):
+    the venue's last comma part ("Hotel Uji, Tigaraksa" -> "Tigaraksa"), else the region's
+    name without "Kabupaten"/"Kota"."""
+    parts = [p.strip() for p in cohort.venue.split(",") if p.strip()]
+    if len(parts) > 1:
+        return parts[-1]
+    region = session.get(Region, cohort.region_code)
+    if region is None:
+        return ""
+    for prefix in ("Kabupaten ", "Kota "):
+        if region.name.startswith(prefix):
+            return region.name[len(prefix) :]
+    return region.name
+
+
 # -- the cohort itself ---------------------------------------------------------------------------
 
 

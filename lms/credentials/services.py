@@ -32,7 +32,7 @@ from lms.assessment.models import Quiz, QuizAttempt
 from lms.assessment.services import final_attempt
 from lms.audit.services import record
 from lms.cohorts.models import Attendance, Cohort, CohortCourse, CohortMember, CohortSession
-from lms.cohorts.services import PRESENT, local_zone, members
+from lms.cohorts.services import PRESENT, local_zone, members, signing_place
 from lms.config import Settings
 from lms.credentials.models import Certificate, CertificateBase, Issuer
 from lms.db import begin_write, utcnow
@@ -268,11 +268,8 @@ def issuer_for(session: Session, cohort: Cohort, settings: Settings) -> Issuer:
     region = session.get(Region, cohort.region_code)
     private = vc.generate_key()
     kid = vc.key_id(private)
-    place = ""
     government = ""
     if region is not None:
-        short = region.name.removeprefix("Kabupaten ").removeprefix("Kota ")
-        place = short.title() if region.level >= LEVEL_REGENCY else ""
         government = (
             f"Pemerintah {region.name.title() if region.name.isupper() else region.name}"
             if region.level == LEVEL_REGENCY
@@ -282,7 +279,7 @@ def issuer_for(session: Session, cohort: Cohort, settings: Settings) -> Issuer:
         region_code=cohort.region_code,
         name=cohort.organizer,
         government=government,
-        place=place,
+        place=signing_place(session, cohort),
         key_sealed=nik.seal(settings.secret_key, private),
         kid=kid,
         public_jwk=vc.public_jwk(private, kid),
