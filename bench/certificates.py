@@ -374,7 +374,7 @@ def reference(database: Database, cohort_id: int) -> tuple[float, list[bytes]]:
         issuer = session.get(Issuer, certs[0].issuer_id)
         assert issuer is not None
         template = services.template_of(issuer)
-        event = services.event_of(session, cohort, issuer)
+        event = services.event_of(session, cohort, services.face_of(session, issuer))
         # As services._recipient builds them (it is private), so both paths print the same text.
         work = [
             (

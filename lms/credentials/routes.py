@@ -4,10 +4,11 @@ and the public verification page with the keys and status lists behind it."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -367,29 +368,63 @@ def revoke(
 # -- the dinas's template --------------------------------------------------------------------------
 
 
+@dataclass
+class TemplateForm:
+    """The issuer and template fields of the template page (saved or previewed)."""
+
+    name: str = ""
+    government: str = ""
+    place: str = ""
+    html: str = ""
+    css: str = ""
+
+    @property
+    def template(self) -> Template:
+        return Template(html=self.html or DEFAULT.html, css=self.css)
+
+    def face(self, cohort: Cohort, logo: bytes | None, logo_type: str) -> services.Face:
+        return services.Face(
+            self.name or cohort.organizer, self.government, self.place, logo, logo_type
+        )
+
+
+def _read_template_form(
+    name: Annotated[str, Form()] = "",
+    government: Annotated[str, Form()] = "",
+    place: Annotated[str, Form()] = "",
+    html: Annotated[str, Form()] = "",
+    css: Annotated[str, Form()] = "",
+) -> TemplateForm:
+    return TemplateForm(
+        name=" ".join(name.split()),
+        government=" ".join(government.split()),
+        place=" ".join(place.split()),
+        html=html.replace("\r\n", "\n"),
+        css=css.replace("\r\n", "\n"),
+    )
+
+
+TemplateFormDep = Annotated[TemplateForm, Depends(_read_template_form)]
+
+
 def _template_page(
     request: Request,
     session: Session,
     cohort: Cohort,
     issuer: Issuer | None,
     *,
-    form: dict[str, str] | None = None,
+    form: TemplateForm | None = None,
     errors: dict[str, str] | None = None,
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
     if form is None:
-        html = css = ""
-        if issuer is not None:
+        if issuer is None:
+            form = TemplateForm(cohort.organizer, "", "", DEFAULT.html, DEFAULT.css)
+        else:
             session.refresh(issuer, ["template_html", "template_css"])
-            html, css = services.template_of(issuer).html, services.template_of(issuer).css
-        form = {
-            "name": issuer.name if issuer else cohort.organizer,
-            "government": issuer.government if issuer else "",
-            "place": issuer.place if issuer else "",
-            "html": html or DEFAULT.html,
-            "css": css if issuer else DEFAULT.css,
-        }
+            saved = services.template_of(issuer)
+            form = TemplateForm(issuer.name, issuer.government, issuer.place, saved.html, saved.css)
     return render(
         request,
         "credentials/template.html",
@@ -451,11 +486,7 @@ async def template_save(
     user: Manager,
     session: SessionDep,
     settings: SettingsDep,
-    name: Annotated[str, Form()] = "",
-    government: Annotated[str, Form()] = "",
-    place: Annotated[str, Form()] = "",
-    html: Annotated[str, Form()] = "",
-    css: Annotated[str, Form()] = "",
+    form: TemplateFormDep,
     action: Annotated[str, Form()] = "simpan",
     remove_logo: Annotated[str, Form()] = "",
     remove_p12: Annotated[str, Form()] = "",
@@ -464,16 +495,9 @@ async def template_save(
     p12: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     found = _managed(session, user, cohort)
-    form = {
-        "name": " ".join(name.split()),
-        "government": " ".join(government.split()),
-        "place": " ".join(place.split()),
-        "html": html.replace("\r\n", "\n"),
-        "css": css.replace("\r\n", "\n"),
-    }
     if action == "bawaan":
         # Only the form is refilled: the dinas's own template stays until they save.
-        form["html"], form["css"] = DEFAULT.html, DEFAULT.css
+        form.html, form.css = DEFAULT.html, DEFAULT.css
         issuer = session.scalar(select(Issuer).where(Issuer.region_code == found.region_code))
         return _template_page(
             request,
@@ -487,7 +511,7 @@ async def template_save(
             ),
         )
     errors: dict[str, str] = {}
-    if len(form["name"]) < 5:
+    if len(form.name) < 5:
         errors["name"] = _("Tulis nama instansi penerbit, mis. Dinas Koperasi dan UKM Kabupaten ….")
     logo_data = await _read_upload(logo, MAX_LOGO)
     logo_kind = None
@@ -507,22 +531,17 @@ async def template_save(
             if problem:
                 errors["p12"] = problem
     issuer = session.scalar(select(Issuer).where(Issuer.region_code == found.region_code))
-    template = Template(html=form["html"], css=form["css"])
     if not errors:
         current_logo = None
         if issuer is not None and not remove_logo:
             session.refresh(issuer, ["logo"])
             current_logo = issuer.logo
-        payload = _preview_payload(
-            session,
+        face = form.face(
             found,
-            issuer,
-            template,
-            form,
             logo_data if logo_kind else current_logo,
             logo_kind or (issuer.logo_type if issuer else "image/png"),
         )
-        problem = _check_template(payload)
+        problem = _check_template(_payload(session, found, form, face))
         if problem:
             errors["html"] = problem
     if errors:
@@ -539,10 +558,10 @@ async def template_save(
         "tempat": issuer.place,
         "templat_diubah": issuer.template_html is not None,
     }
-    issuer.name, issuer.government, issuer.place = form["name"], form["government"], form["place"]
-    is_default = form["html"] == DEFAULT.html and form["css"] == DEFAULT.css
-    issuer.template_html = None if is_default else form["html"]
-    issuer.template_css = None if is_default else form["css"]
+    issuer.name, issuer.government, issuer.place = form.name, form.government, form.place
+    is_default = form.html == DEFAULT.html and form.css == DEFAULT.css
+    issuer.template_html = None if is_default else form.html
+    issuer.template_css = None if is_default else form.css
     if remove_logo:
         issuer.logo = None
     if logo_data is not None and logo_kind:
@@ -596,54 +615,25 @@ def _check_p12(data: bytes, password: str) -> tuple[dict[str, Any] | None, str |
     return info, None
 
 
-def _preview_payload(
-    session: Session,
-    cohort: Cohort,
-    issuer: Issuer | None,
-    template: Template,
-    form: dict[str, str],
-    logo: bytes | None,
-    logo_type: str,
+def _payload(
+    session: Session, cohort: Cohort, form: TemplateForm, face: services.Face
 ) -> dict[str, Any]:
-    from dataclasses import replace
-
-    stand_in = Issuer(
-        region_code=cohort.region_code,
-        name=form["name"] or cohort.organizer,
-        government=form["government"],
-        place=form["place"],
-        logo=logo,
-        logo_type=logo_type,
-    )
-    event = services.event_of(session, cohort, stand_in, refresh=False)
-    event = replace(event, logo=logo, logo_type=logo_type)
-    return services.template_payload(template, event)
+    """The worker's input for the template in the form, on this angkatan's event."""
+    return services.template_payload(form.template, services.event_of(session, cohort, face))
 
 
 @router.post("/angkatan/{cohort}/sertifikat/templat/pratinjau")
 async def template_preview(
-    request: Request,
-    cohort: str,
-    user: Manager,
-    session: SessionDep,
-    name: Annotated[str, Form()] = "",
-    government: Annotated[str, Form()] = "",
-    place: Annotated[str, Form()] = "",
-    html: Annotated[str, Form()] = "",
-    css: Annotated[str, Form()] = "",
+    request: Request, cohort: str, user: Manager, session: SessionDep, form: TemplateFormDep
 ) -> Response:
     """The template as it is in the form (not saved yet), on a sample certificate."""
     found = _managed(session, user, cohort)
     issuer = session.scalar(select(Issuer).where(Issuer.region_code == found.region_code))
-    logo, logo_type = None, "image/png"
-    if issuer is not None:
-        session.refresh(issuer, ["logo"])
-        logo, logo_type = issuer.logo, issuer.logo_type
-    form = {"name": name, "government": government, "place": place}
-    template = Template(
-        html=html.replace("\r\n", "\n") or DEFAULT.html, css=css.replace("\r\n", "\n")
+    saved = services.face_of(session, issuer) if issuer is not None else None
+    face = form.face(
+        found, saved.logo if saved else None, saved.logo_type if saved else "image/png"
     )
-    payload = _preview_payload(session, found, issuer, template, form, logo, logo_type)
+    payload = _payload(session, found, form, face)
     sample = SAMPLE_RECIPIENT
     payload["whole"] = True
     payload["chars"] = {}

@@ -645,13 +645,25 @@ def revoke(
 # -- the printed page ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Face:
+    """How an issuer appears on its certificates: a saved issuer, or the template form's values
+    before they are saved (the preview)."""
+
+    name: str
+    government: str
+    place: str
+    logo: bytes | None
+    logo_type: str
+
+
+def face_of(session: Session, issuer: Issuer) -> Face:
+    session.refresh(issuer, ["logo"])
+    return Face(issuer.name, issuer.government, issuer.place, issuer.logo, issuer.logo_type)
+
+
 def event_of(
-    session: Session,
-    cohort: Cohort,
-    issuer: Issuer,
-    *,
-    refresh: bool = True,
-    batch: Certificate | None = None,
+    session: Session, cohort: Cohort, face: Face, *, batch: Certificate | None = None
 ) -> Event:
     """What the cohort's certificates share, printed in Indonesian whatever the page's language
     (a certificate is an official document of an Indonesian office). With `batch`, the names
@@ -659,17 +671,15 @@ def event_of(
     from lms.i18n import format_date_range
 
     courses = cohort_courses(session, cohort.id)
-    if refresh:
-        session.refresh(issuer, ["logo"])
     if batch is not None:
         sign_day = batch.issued_on
     else:
         today = utcnow().astimezone(local_zone(cohort)).date()
         sign_day = max(today, cohort.ends_on) if today >= cohort.starts_on else cohort.ends_on
-    place = issuer.place.strip()
+    place = face.place.strip()
     return Event(
-        issuer=(batch.issuer_name if batch is not None else "") or issuer.name,
-        government=issuer.government,
+        issuer=(batch.issuer_name if batch is not None else "") or face.name,
+        government=face.government,
         title=(batch.title if batch is not None else "") or cohort.name,
         courses=tuple(c.title for c in courses),
         hours=sum(c.hours for c in courses),
@@ -679,8 +689,8 @@ def event_of(
         signatory_name=cohort.officer_name,
         signatory_title=cohort.officer_title,
         signatory_nip=cohort.officer_nip,
-        logo=issuer.logo,
-        logo_type=issuer.logo_type,
+        logo=face.logo,
+        logo_type=face.logo_type,
     )
 
 
@@ -821,7 +831,7 @@ def render_step(
     issuer = session.get(Issuer, first.issuer_id)
     assert issuer is not None
     template = template_of(issuer)
-    event = event_of(session, cohort, issuer, batch=first)
+    event = event_of(session, cohort, face_of(session, issuer), batch=first)
     from certificates.render import digest
 
     key = digest(template, event)
