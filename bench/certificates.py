@@ -333,7 +333,9 @@ def product(database: Database, settings: Any, cohort_id: int, operator_id: int)
 
     start = time.perf_counter()
     with database.session() as session:
-        files = [services.pdf_of(session, cert) for cert in services.rendered(session, cohort_id)]
+        files = [
+            services.pdf_of(session, cert) for cert in session.scalars(services.rendered(cohort_id))
+        ]
     files_s = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -431,7 +433,7 @@ def checks(database: Database, cohort_id: int, files: list[bytes], printed: byte
     from lms.credentials import services
 
     with database.session() as session:
-        certs = services.rendered(session, cohort_id)
+        certs = list(session.scalars(services.rendered(cohort_id)))
         seqs = [c.seq for c in certs]
         names = [c.recipient["nama"] for c in certs]
     problems = []

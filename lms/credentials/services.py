@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -918,18 +918,22 @@ def _base(session: Session, base_id: int) -> PageBase:
     return PageBase.for_files(row.pdf, row.parts)
 
 
-def pdf_of(session: Session, cert: Certificate) -> bytes:
-    """The certificate file: the signed whole, or its base plus its own update."""
-    if cert.base_id is None:
-        raise CertificateError(_("Sertifikat ini sedang dicetak; coba lagi sebentar lagi."))
-    session.refresh(cert, ["stamp", "signed_pdf", "credential"])
+def _file(cert: Certificate, base: PageBase | None) -> bytes:
+    """A certificate's file: the signed whole, or its base plus its own update."""
     if cert.signed_pdf:
         return cert.signed_pdf
-    assert cert.stamp is not None
-    base = _base(session, cert.base_id)
+    assert base is not None and cert.stamp is not None
     return base.pdf + certificate_update(
         base, cert.stamp, cert.credential, cert.issued_at, cert.code
     )
+
+
+def pdf_of(session: Session, cert: Certificate) -> bytes:
+    """The certificate file, for a download."""
+    if cert.base_id is None:
+        raise CertificateError(_("Sertifikat ini sedang dicetak; coba lagi sebentar lagi."))
+    session.refresh(cert, ["stamp", "signed_pdf", "credential"])
+    return _file(cert, None if cert.signed_pdf else _base(session, cert.base_id))
 
 
 def file_name(cert: Certificate) -> str:
@@ -938,19 +942,25 @@ def file_name(cert: Certificate) -> str:
     return f"sertifikat-{cert.seq:03d}-{slugify(cert.recipient['nama'])[:40]}.pdf"
 
 
-def rendered(session: Session, cohort_id: int) -> list[Certificate]:
-    """The cohort's printed certificates that are in force (a revoked one is not handed out)."""
-    return list(
-        session.scalars(
-            select(Certificate)
-            .where(
-                Certificate.cohort_id == cohort_id,
-                Certificate.base_id.is_not(None),
-                Certificate.revoked_at.is_(None),
-            )
-            .order_by(Certificate.seq)
+def rendered(cohort_id: int, *, files: bool = False) -> Select[Certificate]:
+    """The cohort's printed certificates in force, in number order (a revoked one is not handed
+    out); with `files`, their stamps and credentials come in the same query."""
+    stmt = (
+        select(Certificate)
+        .where(
+            Certificate.cohort_id == cohort_id,
+            Certificate.base_id.is_not(None),
+            Certificate.revoked_at.is_(None),
         )
+        .order_by(Certificate.seq)
     )
+    if files:
+        stmt = stmt.options(
+            undefer(Certificate.stamp),
+            undefer(Certificate.signed_pdf),
+            undefer(Certificate.credential),
+        )
+    return stmt
 
 
 def zip_chunks(session: Session, cohort_id: int) -> Iterator[bytes]:
@@ -981,32 +991,26 @@ def zip_chunks(session: Session, cohort_id: int) -> Iterator[bytes]:
     sink = _Sink()
     bases: dict[int, PageBase] = {}
     with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_STORED) as archive:
-        for cert in rendered(session, cohort_id):
-            session.refresh(cert, ["stamp", "signed_pdf", "credential"])
-            if cert.signed_pdf:
-                data = cert.signed_pdf
-            else:
-                assert cert.base_id is not None and cert.stamp is not None
-                base = bases.get(cert.base_id) or bases.setdefault(
-                    cert.base_id, _base(session, cert.base_id)
-                )
-                data = base.pdf + certificate_update(
-                    base, cert.stamp, cert.credential, cert.issued_at, cert.code
-                )
-            archive.writestr(file_name(cert), data)
+        # Read in slices: a hall's stamps and credentials are not all held at once.
+        for cert in session.scalars(
+            rendered(cohort_id, files=True).execution_options(yield_per=100)
+        ):
+            assert cert.base_id is not None
+            if cert.base_id not in bases and not cert.signed_pdf:
+                bases[cert.base_id] = _base(session, cert.base_id)
+            archive.writestr(file_name(cert), _file(cert, bases.get(cert.base_id)))
             yield sink.take()
     yield sink.take()
 
 
 def print_pdf(session: Session, cohort_id: int) -> bytes:
     """Every certificate of the cohort in one PDF for printing, in number order."""
-    certs = rendered(session, cohort_id)
+    certs = list(session.scalars(rendered(cohort_id).options(undefer(Certificate.stamp))))
     if not certs:
         raise CertificateError(_("Belum ada sertifikat yang siap dicetak."))
     groups: dict[int, list[bytes]] = {}
     order: list[int] = []
     for cert in certs:
-        session.refresh(cert, ["stamp"])
         assert cert.base_id is not None and cert.stamp is not None
         if cert.base_id not in groups:
             order.append(cert.base_id)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pypdf
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.accounts.models import Role
 from lms.audit.models import AuditEntry
@@ -268,3 +268,27 @@ def test_two_angkatan_of_one_dinas_cannot_share_pattern_and_code(client, db, hal
         {"pattern": hall["cohort"].certificate_pattern, "code": "DISKUM-TGR/A2"},
     )
     assert fine.status_code == 303
+
+
+def test_zip_and_print_file_read_the_hall_in_a_fixed_number_of_queries(
+    client, db, hall, count_queries
+):
+    login(client, hall["dinas"])
+    _issue_all(client, hall)
+    counts = []
+    for url in (hall["url"] + ".zip", hall["url"] + "-cetak.pdf"):
+        count_queries.statements.clear()
+        assert client.get(url).status_code == 200
+        counts.append(count_queries.count)
+    more = [UserFactory.peserta(KoperasiFactory(regency=KAB_TANGERANG)) for _ in range(4)]
+    add_members(db, hall["cohort"], [p.id for p in more])
+    for person in more:
+        for sesi_id in {a.session_id for a in db.scalars(select(Attendance))}:
+            _attend(db, type("S", (), {"id": sesi_id})(), person)
+    db.flush()
+    _issue_all(client, hall)
+    assert db.scalar(select(func.count()).select_from(Certificate)) == 7
+    for url, before in zip((hall["url"] + ".zip", hall["url"] + "-cetak.pdf"), counts, strict=True):
+        count_queries.statements.clear()
+        assert client.get(url).status_code == 200
+        assert count_queries.count == before, count_queries.statements
