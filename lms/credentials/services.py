@@ -117,7 +117,9 @@ def cohort_courses(session: Session, cohort_id: int) -> list[CourseInfo]:
     ]
 
 
-def standings(session: Session, cohort: Cohort) -> list[Standing]:
+def standings(
+    session: Session, cohort: Cohort, courses: list[CourseInfo] | None = None
+) -> list[Standing]:
     """Every member with their attendance, quiz score, modules and certificate, and the reasons
     they are not eligible yet (a fixed number of queries whatever the size of the hall)."""
     people = members(session, cohort.id)
@@ -134,7 +136,7 @@ def standings(session: Session, cohort: Cohort) -> list[Standing]:
             .group_by(Attendance.user_id)
         ).all()
     )
-    courses = cohort_courses(session, cohort.id)
+    courses = cohort_courses(session, cohort.id) if courses is None else courses
     done: dict[int, int] = {}
     if courses and cohort.require_modules:
         # A module counts when it is done and still part of the course's current version.
@@ -490,7 +492,8 @@ def issue(
                 "sebelum menerbitkan sertifikat."
             )
         )
-    if not cohort_courses(session, cohort.id):
+    courses = cohort_courses(session, cohort.id)
+    if not courses:
         raise CertificateError(_("Angkatan ini belum punya kursus: tambahkan kursusnya dulu."))
     last = session.execute(
         update(Cohort)
@@ -499,10 +502,9 @@ def issue(
         .returning(Cohort.certificate_seq)
     ).scalar_one()
     session.expire(cohort, ["certificate_seq"])
-    todo = [s for s in standings(session, cohort) if s.eligible and s.certificate is None]
+    todo = [s for s in standings(session, cohort, courses) if s.eligible and s.certificate is None]
     if not todo:
         return Issued(0, None, None)
-    courses = cohort_courses(session, cohort.id)
     course, hours = course_line(courses)
     issuer = issuer_for(session, cohort, settings)
     key = private_key(session, issuer, settings)
