@@ -10,15 +10,13 @@ import json
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pypdf import PdfWriter
 from typer.testing import CliRunner
@@ -38,6 +36,7 @@ from certificates.stamp import Base
 from certificates.template import DEFAULT, SAMPLE_EVENT, Recipient
 from certificates.verify import Report, Unavailable, VerifyError
 from lms import cli
+from tests.certificates.test_pades import PASSWORD, make_cert, pack
 
 T = TypeVar("T")
 
@@ -401,21 +400,7 @@ def test_status_not_revoked_unknown_or_unreachable(siti_pdf: bytes) -> None:
 def p12() -> bytes:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ISSUER.name)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return pkcs12.serialize_key_and_certificates(
-        b"dinas", key, cert, None, serialization.NoEncryption()
-    )
+    return pack(key, make_cert(key, subject=name))
 
 
 def test_a_pades_signed_certificate_is_valid_until_bytes_are_appended(
@@ -424,7 +409,7 @@ def test_a_pades_signed_certificate_is_valid_until_bytes_are_appended(
     pades = pytest.importorskip(
         "certificates.pades", reason="certificates/pades.py (PAdES signing) is not there yet"
     )
-    signed = pades.Signer(p12, "").sign(siti_pdf)
+    signed = pades.Signer(p12, PASSWORD).sign(siti_pdf)
 
     report = verify.check(signed, keys)
     assert report.valid, report.findings

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import UTC, datetime, timedelta
 
 import pypdf
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
@@ -20,6 +17,7 @@ from certificates import pades
 from certificates.template import DEFAULT
 from lms.audit.models import AuditEntry
 from lms.credentials.models import Certificate, Issuer
+from tests.certificates.test_pades import make_cert, pack
 from tests.conftest import csrf_for, login, post
 from tests.credentials.test_certificates_web import _issue_all, hall  # noqa: F401 (fixture)
 
@@ -112,23 +110,10 @@ def test_bad_logo_is_refused(client, hall):  # noqa: F811
     assert response.status_code == 422 and "PNG atau JPEG" in response.text
 
 
-def _p12(password: bytes = b"rahasia") -> bytes:
+def _p12() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Kepala Dinas Uji")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return pkcs12.serialize_key_and_certificates(
-        b"dinas", key, cert, None, serialization.BestAvailableEncryption(password)
-    )
+    return pack(key, make_cert(key, subject=name))
 
 
 def test_an_uploaded_signing_certificate_signs_every_pdf(client, db, hall):  # noqa: F811
