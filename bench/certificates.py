@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import undefer
 
+from bench.server import new_database
 from lms.db import Database
 
 PEOPLE = int(os.environ.get("BENCH_CERTIFICATES_PEOPLE", "343"))
@@ -158,20 +159,13 @@ def prepare_database(url: str) -> tuple[int, int]:
     from lms.accounts.passwords import UNUSABLE
     from lms.cohorts.models import Attendance, Cohort, CohortCourse, CohortSession, Status
     from lms.cohorts.services import add_members
-    from lms.db import make_engine, utcnow
+    from lms.db import utcnow
     from lms.learning.models import Course
-    from lms.learning.services import sync_library
-    from lms.migrations import upgrade
     from lms.regions.models import LEVEL_VILLAGE, Koperasi, Region
-    from lms.regions.services import load_regions
 
     rng = random.Random(SEED)
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = new_database(url)
     with Database(engine).session(write=True) as session:
-        load_regions(session)
-        reports, problems = sync_library(session)
-        assert reports and not problems, problems
         villages = session.execute(
             select(Region.code, Region.name)
             .where(Region.regency_code == REGENCY, Region.level == LEVEL_VILLAGE)

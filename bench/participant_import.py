@@ -76,19 +76,13 @@ def _rss_mb() -> float:
 
 def prepare_database(url: str) -> None:
     """Schema, regions, courses and the Jawa Barat angkatan on every course."""
+    from bench.server import new_database
     from lms.cohorts.models import Cohort, CohortCourse
-    from lms.db import Database, make_engine
+    from lms.db import Database
     from lms.learning.models import Course
-    from lms.learning.services import sync_library
-    from lms.migrations import upgrade
-    from lms.regions.services import load_regions
 
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = new_database(url)
     with Database(engine).session(write=True) as session:
-        load_regions(session)
-        reports, problems = sync_library(session)
-        assert reports and not problems, problems
         cohort = Cohort(
             slug=SLUG,
             name="Bimtek KDKMP Provinsi Jawa Barat (bench)",

@@ -13,6 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,6 +36,24 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     env: dict[str, str]
+
+
+def new_database(url: str) -> Engine:
+    """An engine on a database at `url` with the schema, the region codes and the published
+    course library: the common ground of the benchmarks that build their own data."""
+    from lms.db import Database, make_engine
+    from lms.learning.services import sync_library
+    from lms.migrations import upgrade
+    from lms.regions.services import load_regions
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with Database(engine).session(write=True) as session:
+        load_regions(session)
+        reports, problems = sync_library(session)
+        assert reports and not problems, problems
+        session.commit()
+    return engine
 
 
 def _free_port() -> int:
