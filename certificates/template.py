@@ -284,7 +284,7 @@ DEFAULT_HTML = """\
 """
 
 DEFAULT_CSS = """\
-/* Merah putih: a red band, a thin inner rule, serif headings. */
+/* Merah putih: bingkai merah dengan garis tipis di dalamnya, judul berhuruf serif. */
 .lembar { width: 297mm; height: 210mm; box-sizing: border-box; padding: 9mm;
   font-family: "DejaVu Serif", serif; color: #1a1a1a; }
 .bingkai { position: relative; height: 100%; box-sizing: border-box;
