@@ -226,7 +226,21 @@ def load_demo(session: Session, password: str = DEFAULT_PASSWORD) -> DemoResult:
     session.flush()
     result.attempts_added = _quiz_attempts(session, rng)
     result.cohorts_added = _cohorts(session, random.Random(2026))
+    _dashboard(session)
     return result
+
+
+def _dashboard(session: Session) -> None:
+    """Bring the dashboard's figures for Banten up to date (the demo writes past the services
+    that mark angkatan stale)."""
+    from lms.cohorts.models import Cohort
+    from lms.reports.services import refresh, refresh_koperasi
+
+    session.flush()
+    refresh(session, session.scalars(select(Cohort.id).where(Cohort.province_code == BANTEN)))
+    refresh_koperasi(
+        session, session.scalars(select(Koperasi.id).where(Koperasi.province_code == BANTEN))
+    )
 
 
 TANGERANG_COHORT = "bimtek-kdkmp-kab-tangerang-angkatan-i"

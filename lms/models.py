@@ -24,8 +24,10 @@ from lms.learning.models import (
 )
 from lms.practice.models import PracticeBook, PracticeEntry, PracticeLine
 from lms.regions.models import Koperasi, Region
+from lms.reports.models import ApiToken, PersonFact, Readiness, RegionTotal, ReportStale
 
 __all__ = [
+    "ApiToken",
     "Attendance",
     "AuditEntry",
     "Base",
@@ -47,6 +49,7 @@ __all__ = [
     "LoginFailure",
     "LoginToken",
     "ModuleProgress",
+    "PersonFact",
     "PracticeBook",
     "PracticeEntry",
     "PracticeLine",
@@ -54,7 +57,10 @@ __all__ = [
     "QuizAnswer",
     "QuizAttempt",
     "QuizRender",
+    "Readiness",
     "Region",
+    "RegionTotal",
+    "ReportStale",
     "User",
     "UserSession",
 ]

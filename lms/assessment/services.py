@@ -33,6 +33,7 @@ from lms.deps import Forbidden
 from lms.i18n import TIMEZONES
 from lms.i18n import gettext as _
 from lms.learning.models import Course, CourseFile, CourseVersion
+from lms.reports.stale import mark_stale
 from quizzes.quiz import Question, grade_quiz
 from quizzes.quiz import Quiz as QuizDef
 
@@ -351,6 +352,7 @@ def grade(session: Session, quiz: Quiz, attempt: QuizAttempt, now: dt.datetime) 
     quiz_def = definition(session, attempt.version_id, quiz.path)
     answers = {qid: a.value for qid, a in answers_of(session, attempt.id).items()}
     store_grade(attempt, grade_quiz(quiz_def, answers), now)
+    mark_stale(session, user_ids=[attempt.user_id])
     session.flush()
 
 
@@ -535,6 +537,7 @@ def regrade(
             entity_id=quiz.id,
             after={"version_id": quiz.version_id, "berubah": len(changes)},
         )
+        mark_stale(session, user_ids=[c.attempt.user_id for c in changes])
         session.flush()
     changes.sort(key=lambda c: c.user.name.casefold())
     return changes

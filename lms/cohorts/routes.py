@@ -34,6 +34,7 @@ from lms.learning.models import Course, CourseVersion
 from lms.regions.models import LEVEL_PROVINCE, LEVEL_REGENCY, Region
 from lms.regions.scope import Scope
 from lms.regions.services import region_label, short_regency
+from lms.reports.stale import mark_stale
 from lms.templating import render
 
 router = APIRouter()
@@ -429,6 +430,7 @@ def _save_session(
         sesi = CohortSession(cohort_id=cohort.id, **values)
         session.add(sesi)
         session.flush()
+        mark_stale(session, cohort_ids=[cohort.id])
     else:
         sesi = existing
         for key, value in values.items():
@@ -512,6 +514,7 @@ def session_delete(
         region_code=found.region_code,
     )
     session.delete(sesi)
+    mark_stale(session, cohort_ids=[sesi.cohort_id])
     session.commit()
     return RedirectResponse(f"/angkatan/{found.slug}#jadwal", status_code=303)
 

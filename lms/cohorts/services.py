@@ -30,6 +30,7 @@ from lms.i18n import gettext as _
 from lms.learning.models import Course, Enrolment
 from lms.regions.models import LEVEL_PROVINCE, LEVEL_REGENCY, Region
 from lms.regions.scope import Scope, scoped
+from lms.reports.stale import mark_stale
 
 BATCH = 2000
 STATUS_LABELS = {
@@ -325,6 +326,7 @@ def save(
             session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id))
         )
         enrol_members(session, members, course_ids)
+    mark_stale(session, cohort_ids=[cohort.id])
     return cohort
 
 
@@ -395,6 +397,8 @@ def add_members(
             session.execute(insert(CohortMember), rows)
             added += len(rows)
     enrol_members(session, ids, course_ids_of(session, cohort.id))
+    # An import may also change people's jabatan or koperasi, which their other angkatan count.
+    mark_stale(session, cohort_ids=[cohort.id], user_ids=ids)
     return added
 
 
@@ -633,6 +637,7 @@ def mark(
             ip=ip,
             region_code=cohort.region_code,
         )
+    mark_stale(session, cohort_ids=[cohort.id])
     session.flush()
     return current
 
@@ -657,9 +662,12 @@ def mark_all_present(session: Session, sesi: CohortSession, cohort: Cohort, acto
         if u not in have
     ]
     # A QR check-in landing meanwhile keeps its own row (and its time).
-    return insert_ignoring_duplicates(
+    added = insert_ignoring_duplicates(
         session, Attendance.__table__, rows, ["session_id", "user_id"]
     )
+    if added:
+        mark_stale(session, cohort_ids=[cohort.id])
+    return added
 
 
 class CheckInRefused(ValueError):
@@ -730,6 +738,7 @@ def check_in(
         .execution_options(populate_existing=True)
     ).one()
     if inserted:
+        mark_stale(session, cohort_ids=[cohort.id])
         return current, True
     if current.status == Status.ALPA:
         current.status, current.method = status.value, "qr"
@@ -738,6 +747,7 @@ def check_in(
             utcnow(),
             user.id,
         )
+        mark_stale(session, cohort_ids=[cohort.id])
         session.flush()
         return current, True
     return current, False

@@ -40,6 +40,7 @@ from lms.i18n import format_date
 from lms.i18n import gettext as _
 from lms.learning.models import Course, CourseModule, CourseVersion, ModuleProgress
 from lms.regions.models import LEVEL_REGENCY, Region
+from lms.reports.stale import mark_stale
 
 if TYPE_CHECKING:  # the credential library (joserfc) is loaded only when signing
     from certificates import credential as vc
@@ -559,6 +560,7 @@ def issue(
         ip=ip,
         region_code=cohort.region_code,
     )
+    mark_stale(session, cohort_ids=[cohort.id])
     session.flush()
     return Issued(len(made), made[0].number, made[-1].number)
 
@@ -641,6 +643,7 @@ def revoke(
         ip=ip,
         region_code=cohort.region_code,
     )
+    mark_stale(session, cohort_ids=[cohort.id])
     session.flush()
 
 

@@ -28,6 +28,7 @@ from lms.learning.models import (
     Enrolment,
     ModuleProgress,
 )
+from lms.reports.stale import mark_stale
 
 LIBRARY = Path(__file__).resolve().parent.parent.parent / "courses" / "content"
 _renderer: ModuleRenderer | None = None
@@ -111,6 +112,7 @@ def publish(
             course.current_version_id = existing.id
             sync_quizzes(session, course, existing, loaded.quizzes)
             forget_published(course.slug)
+            mark_stale(session, course_ids=[course.id])
             _audit_publish(session, actor, course, existing, note, restored=True)
             return PublishResult(existing, True)
         return PublishResult(existing, False)
@@ -160,6 +162,7 @@ def publish(
     session.flush()
     sync_quizzes(session, course, version, loaded.quizzes)
     forget_published(course.slug)
+    mark_stale(session, course_ids=[course.id])
     _audit_publish(session, actor, course, version, note, restored=False)
     return PublishResult(version, True)
 
@@ -339,6 +342,7 @@ def touch_module(
         row.read_at = now
     if state == "done" and row.done_at is None:
         row.done_at = now
+        mark_stale(session, user_ids=[user_id])
     session.flush()
     return row
 

@@ -17,6 +17,8 @@ from lms.pagination import Page
 from lms.regions import services
 from lms.regions.models import Koperasi, Region
 from lms.regions.scope import Scope, ensure_in_scope, scoped
+from lms.reports.services import refresh_koperasi
+from lms.reports.stale import mark_stale
 from lms.templating import render
 
 router = APIRouter()
@@ -208,6 +210,7 @@ def koperasi_create(
     koperasi = Koperasi(**values)
     session.add(koperasi)
     session.flush()
+    refresh_koperasi(session, [koperasi.id])  # counted in its region's koperasi from now on
     record(
         session,
         actor=user,
@@ -329,6 +332,7 @@ def koperasi_update(
         typed = {"name": name, "village_code": village_code, "legal_number": legal_number}
         return _form_again(request, session, scope, typed, exc.errors, koperasi)
     before = services.koperasi_snapshot(koperasi)
+    moved_from = koperasi.village_code
     for key, value in values.items():
         setattr(koperasi, key, value)
     old, new = changes(before, services.koperasi_snapshot(koperasi))
@@ -350,5 +354,13 @@ def koperasi_update(
             ip=client_ip(request),
             region_code=koperasi.village_code,
         )
+        if moved_from != koperasi.village_code:
+            # Its people are counted in the new desa from now on, and the old one loses it.
+            session.flush()
+            mark_stale(
+                session,
+                user_ids=session.scalars(select(User.id).where(User.koperasi_id == koperasi.id)),
+            )
+            refresh_koperasi(session, [koperasi.id], [moved_from])
     session.commit()
     return RedirectResponse(f"/koperasi/{koperasi.id}", status_code=303)

@@ -1,0 +1,1 @@
+"""Dinas dashboard: completion by region, exports and the read API."""
