@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=4)
     _install_error_pages(app)
 
+    from lms.accounts.privacy_routes import router as privacy_router
     from lms.accounts.routes import router as accounts_router
     from lms.assessment.routes import router as assessment_router
     from lms.audit.routes import router as audit_router
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from lms.regions.routes import router as regions_router
 
     app.include_router(accounts_router)
+    app.include_router(privacy_router)
     app.include_router(regions_router)
     app.include_router(audit_router)
     app.include_router(learning_router)

@@ -66,6 +66,9 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("GET", "/beranda"): ANY_USER,
     ("GET", "/akun"): ANY_USER,
     ("POST", "/akun/sandi"): ANY_USER,
+    # Everyone may read and download their own personal data (UU 27/2022), and only their own.
+    ("GET", "/akun/data-saya"): ANY_USER,
+    ("GET", "/akun/data-saya.zip"): ANY_USER,
     ("GET", "/wilayah"): STAFF,
     ("GET", "/wilayah/desa"): MANAGERS,
     ("GET", "/koperasi"): REGIONAL,
@@ -80,6 +83,7 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("POST", "/pengguna/baru"): MANAGERS,
     ("GET", "/pengguna/{user_id}"): MANAGERS,
     ("POST", "/pengguna/{user_id}/status"): MANAGERS,
+    ("POST", "/pengguna/{user_id}/anonimkan"): {"admin"},
     ("GET", "/audit"): MANAGERS,
     ("GET", "/kelas"): ANY_USER,
     ("GET", "/kelas/{slug}"): ANY_USER,

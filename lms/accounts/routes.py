@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from lms import i18n
-from lms.accounts import passwords, services, sessions
+from lms.accounts import passwords, privacy, services, sessions
 from lms.accounts.models import Jabatan, Role, User
 from lms.audit.services import record
 from lms.cookies import LANG_COOKIE, ONE_YEAR, set_login_cookies
@@ -391,24 +391,31 @@ def user_detail(
     scope: ScopeDep,
     user_id: int,
     baru: int = 0,
+    anonim: str = "",
 ) -> Response:
     person = session.scalar(
         select(User).options(joinedload(User.koperasi)).where(User.id == user_id)
     )
     ensure_in_scope(scope, person)
     assert person is not None
-    return render(
-        request,
-        "users/detail.html",
-        {
-            "person": person,
-            "created": bool(baru),
-            "region_name": region_label(session, person.region_code) if person.region_code else "",
-            "koperasi_label": region_label(session, person.koperasi.village_code)
-            if person.koperasi
-            else "",
-        },
-    )
+    context = user_detail_context(session, person)
+    context.update(created=bool(baru), anonymise_notice=anonim)
+    return render(request, "users/detail.html", context)
+
+
+def user_detail_context(session: Session, person: User) -> dict[str, object]:
+    """The user page's data; `person` comes with its koperasi loaded."""
+    return {
+        "person": person,
+        "region_name": region_label(session, person.region_code) if person.region_code else "",
+        "koperasi_label": region_label(session, person.koperasi.village_code)
+        if person.koperasi
+        else "",
+        "anonymised": privacy.is_anonymised(person),
+        "anonymise_refusal": privacy.refusal(person),
+        "anonymise_values": {},
+        "anonymise_errors": {},
+    }
 
 
 @router.post("/pengguna/{user_id}/status")
@@ -423,7 +430,8 @@ def user_set_active(
     person = session.get(User, user_id)
     ensure_in_scope(scope, person)
     assert person is not None
-    if person.id == user.id:
+    # An anonymised account stays closed: nobody is left behind it to log in.
+    if person.id == user.id or (active and privacy.is_anonymised(person)):
         return RedirectResponse(f"/pengguna/{user_id}", status_code=303)
     if person.is_active != bool(active):
         record(

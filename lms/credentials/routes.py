@@ -17,6 +17,7 @@ from certificates import numbering
 from certificates.template import DEFAULT, FIELDS, LOGO_TYPES, SAMPLE_RECIPIENT, Template
 from lms.accounts import nik
 from lms.accounts.models import Role, User
+from lms.accounts.privacy import certificate_anonymised
 from lms.audit.services import record
 from lms.cohorts.models import Cohort
 from lms.cohorts.services import can_manage, find_visible
@@ -282,9 +283,12 @@ def _own_or_managed(session: Session, user: User, code: str) -> tuple[Certificat
 
 @router.get("/sertifikat/{kode}.pdf")
 def download_one(
-    kode: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    request: Request, kode: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     cert, cohort = _own_or_managed(session, user, kode)
+    if certificate_anonymised(cert):
+        # The page printed the name and was cleared with it; the number still verifies.
+        return render(request, "privacy/certificate_removed.html", {"cert": cert}, status_code=410)
     if cert.revoked_at is not None and not can_manage(user, cohort):
         raise HTTPException(404)  # the home page shows the revocation and its reason instead
     if cert.base_id is None:
@@ -737,6 +741,12 @@ def verify_page(request: Request, kode: str, session: SessionDep) -> Response:
     return render(
         request,
         "credentials/verify.html",
-        {"cert": cert, "cohort": cohort, "issuer": issuer, "asked": True},
+        {
+            "cert": cert,
+            "cohort": cohort,
+            "issuer": issuer,
+            "asked": True,
+            "anonymised": certificate_anonymised(cert),
+        },
         headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
     )

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -949,13 +949,15 @@ def file_name(cert: Certificate) -> str:
 
 def rendered(cohort_id: int, *, files: bool = False) -> Select[Certificate]:
     """The cohort's printed certificates in force, in number order (a revoked one is not handed
-    out); with `files`, their stamps and credentials come in the same query."""
+    out, nor one whose holder was anonymised: its page is gone); with `files`, their stamps and
+    credentials come in the same query."""
     stmt = (
         select(Certificate)
         .where(
             Certificate.cohort_id == cohort_id,
             Certificate.base_id.is_not(None),
             Certificate.revoked_at.is_(None),
+            or_(Certificate.stamp.is_not(None), Certificate.signed_pdf.is_not(None)),
         )
         .order_by(Certificate.seq)
     )
