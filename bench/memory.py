@@ -4,7 +4,7 @@ The worker is exercised first: every demo role logs in and opens its pages, a ha
 hashes passwords at once, the region search scans the 83,762 villages, and participants open
 practice books, post entries and download them as workbooks, and take a case-study quiz
 (journal questions) from start to result; staff open the demo angkatan, its roll call and the
-rotating check-in QR and the angkatan's certificates page.
+rotating check-in QR, the angkatan's certificates page and the dinas dashboard.
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ PAGES = [
     # Its certificates page (everyone's standing against the rule) and the public check.
     "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sertifikat",
     "/v",
+    # The dashboard: the operator's region, a kecamatan, a koperasi and a CSV download (each
+    # role lands on its own region; the national admin on the country).
+    "/laporan",
+    "/laporan/wilayah/36.03.01",
+    "/laporan/koperasi/1",
+    "/laporan/ekspor/wilayah.csv",
 ]
 
 

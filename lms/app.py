@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as ASGIScope
 
 from lms import i18n, runtime
@@ -45,6 +46,26 @@ class CachedStatic(StaticFiles):
         else:
             response.headers["Cache-Control"] = "public, max-age=300"
         return response
+
+
+class BuiltOnFirstUse:
+    """An ASGI app made on its first request. The JSON API's models and schema cost a worker
+    most of a megabyte; a worker that never serves the API never pays it."""
+
+    def __init__(self, build: Callable[[], ASGIApp]) -> None:
+        self._build = build
+        self._app: ASGIApp | None = None
+
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            self._app = self._build()
+        await self._app(scope, receive, send)
+
+
+def _json_api(database: Database, settings: Settings) -> ASGIApp:
+    from lms.reports.api import create_api
+
+    return create_api(database, settings)
 
 
 async def csrf_protect(request: Request) -> None:
@@ -109,7 +130,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         request.state.csrf_nonce = nonce
         response = await call_next(request)
         rotated = getattr(request.state, "rotated_csrf_nonce", None)
-        if new_nonce and not rotated and not request.url.path.startswith("/static/"):
+        if new_nonce and not rotated and not request.url.path.startswith(("/static/", "/api/")):
             set_csrf_cookie(response, settings, new_nonce)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
@@ -140,6 +161,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from lms.learning.routes import router as learning_router
     from lms.practice.routes import router as practice_router
     from lms.regions.routes import router as regions_router
+    from lms.reports.export_routes import router as report_exports_router
+    from lms.reports.routes import router as reports_router
+    from lms.reports.token_routes import router as report_tokens_router
 
     app.include_router(accounts_router)
     app.include_router(privacy_router)
@@ -152,6 +176,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(cohort_import_router)
     app.include_router(cohorts_router)
     app.include_router(credentials_router)
+    app.include_router(reports_router)
+    app.include_router(report_exports_router)
+    app.include_router(report_tokens_router)
+    app.mount("/api/v1", BuiltOnFirstUse(lambda: _json_api(database, settings)))
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     return app
 

@@ -24,6 +24,8 @@ from lms.credentials.models import Certificate, Issuer
 from lms.practice.models import PracticeBook
 from lms.regions.models import Koperasi
 from lms.regions.services import koperasi_snapshot
+from lms.reports.models import ApiToken
+from lms.reports.tokens import create_token
 from tests.conftest import csrf_for, login
 from tests.factories import (
     BANTEN,
@@ -177,6 +179,29 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("GET", "/sertifikat/{kode}.pdf"): ANY_USER,
     ("POST", "/sertifikat/{kode}/ulang"): MANAGERS,
     ("POST", "/sertifikat/{kode}/cabut"): MANAGERS,
+    # Keys for the JSON API (the API itself is a mounted app, outside this walk: its own scope
+    # tests are in tests/reports/test_api.py).
+    ("GET", "/laporan/token"): MANAGERS,
+    ("POST", "/laporan/token"): MANAGERS,
+    ("POST", "/laporan/token/{token_id}/cabut"): MANAGERS,
+    # The dashboard: a region, a koperasi, a person, each in the viewer's own region only.
+    ("GET", "/laporan"): REGIONAL,
+    ("GET", "/laporan/wilayah/{region_code}"): REGIONAL,
+    ("GET", "/laporan/koperasi/{koperasi_id}"): REGIONAL,
+    ("GET", "/laporan/peserta/{user_id}"): REGIONAL,
+    # Dashboard downloads: the region and koperasi come as query parameters, checked like pages.
+    ("GET", "/laporan/ekspor/wilayah.csv"): REGIONAL,
+    ("GET", "/laporan/ekspor/wilayah.xlsx"): REGIONAL,
+    ("GET", "/laporan/ekspor/peserta.csv"): REGIONAL,
+    ("GET", "/laporan/ekspor/peserta.xlsx"): REGIONAL,
+    ("GET", "/laporan/ekspor/sesi.csv"): REGIONAL,
+    ("GET", "/laporan/ekspor/sesi.xlsx"): REGIONAL,
+    ("GET", "/laporan/ekspor/nilai.csv"): REGIONAL,
+    ("GET", "/laporan/ekspor/nilai.xlsx"): REGIONAL,
+    ("GET", "/laporan/ringkasan.pdf"): REGIONAL,
+    # The people list with NIK: managers only, with a reason, audited.
+    ("GET", "/laporan/ekspor/peserta-nik"): MANAGERS,
+    ("POST", "/laporan/ekspor/peserta-nik.xlsx"): MANAGERS,
 }
 
 
@@ -258,6 +283,7 @@ def world(db):  # type: ignore[no-untyped-def]
         credential="-",
     )
     db.add(certificate_srg)
+    token_srg, _plaintext = create_token(db, people["dinas_srg"], f"Simkopdes {MARK}")
     db.flush()
     return {
         "tgr": tgr,
@@ -267,6 +293,7 @@ def world(db):  # type: ignore[no-untyped-def]
         "cohort_srg": cohort_srg,
         "sesi_srg": sesi_srg,
         "import_srg": import_srg,
+        "token_srg": token_srg,
         **people,
     }
 
@@ -294,6 +321,7 @@ def fill_path(path: str, world) -> str:  # type: ignore[no-untyped-def]
         "code": "0-tidaksah",
         "token": "tidak-ada",
         "import_id": world["import_srg"].id,
+        "token_id": world["token_srg"].id,
         "kode": "SRGA-SRGB-SRGC",
         "issuer_id": 1,
         "list_no": 0,
@@ -362,13 +390,23 @@ def test_a_kabupaten_operator_never_sees_or_changes_another_region(app, client, 
         elif method == "GET" and "dinas" in ACCESS[(method, path)]:
             if path == "/hadir/lanjut":  # answers 400 without a scan ticket (tested elsewhere)
                 continue
-            for params in ({}, {"q": QUERY}, {"q": "Serang"}):
+            if path.startswith("/laporan/ekspor/sesi."):  # 400 without an angkatan (ditto)
+                continue
+            if path == "/laporan":  # sends a regional operator on to their own region
+                response = client.get(path, follow_redirects=False)
+                assert response.headers["location"] == f"/laporan/wilayah/{KAB_TANGERANG}"
+                continue
+            searches: tuple[dict[str, str], ...] = ({}, {"q": QUERY}, {"q": "Serang"})
+            if path.startswith(("/laporan/ekspor/", "/laporan/ringkasan")):
+                searches = ({},)  # downloads take no search, and each XLSX or PDF costs a second
+            for params in searches:
                 response = request(client, method, path, **params)
                 assert response.status_code == 200, (method, path, response.status_code)
                 assert MARK not in response.text, (method, path, params)
     db.expire_all()
     assert koperasi_snapshot(db.get(Koperasi, world["srg"].id)) == before
     assert db.get(User, world["peserta_srg"].id).is_active
+    assert db.get(ApiToken, world["token_srg"].id).revoked_at is None
 
 
 def test_a_kabupaten_operator_cannot_place_data_in_another_region(client, world, db):
