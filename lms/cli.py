@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import getpass
 import os
 import sys
@@ -28,6 +29,8 @@ app.add_typer(courses_app, name="courses")
 app.add_typer(quizzes_app, name="quizzes")
 participants_app = typer.Typer(help="Participants of an angkatan.", no_args_is_help=True)
 app.add_typer(participants_app, name="participants")
+reports_app = typer.Typer(help="The dinas dashboard's figures.", no_args_is_help=True)
+app.add_typer(reports_app, name="laporan")
 console = Console()
 DEFAULT_PASSWORD = "bimtek2025"  # noqa: S105 (the published demo password; see lms/demo.py)
 
@@ -191,6 +194,33 @@ def quizzes_key(path: Annotated[Path, typer.Argument(help="A quiz file")]) -> No
 
     quiz = _load_quiz_file(path)
     sys.stdout.write(yaml.safe_dump(quiz.key(), allow_unicode=True, sort_keys=False))
+
+
+@reports_app.command("perbarui")
+def reports_refresh(
+    semua: Annotated[
+        bool, typer.Option("--semua", help="Recompute every angkatan and koperasi from scratch")
+    ] = False,
+) -> None:
+    """Bring the dashboard's figures up to date: the angkatan changed since the last view (pages
+    do this too; run it from cron after a large import), or everything with --semua."""
+    import time
+
+    from lms.reports.services import pending, rebuild, refresh_pending
+
+    database = _database()
+    started = time.perf_counter()
+    with database.session(write=True) as session:
+        if semua:
+            count = rebuild(session)
+            session.commit()
+        else:
+            count = 0
+            while pending(session):
+                count += refresh_pending(session, limit=200)
+    console.print(
+        f"{count} angkatan dihitung ulang dalam {time.perf_counter() - started:.1f} detik."
+    )
 
 
 @quizzes_app.command("close-expired")
@@ -608,13 +638,36 @@ def verify(
         raise typer.Exit(code=1)
 
 
+class Scale(enum.StrEnum):
+    PILOT = "pilot"
+    NATIONAL = "national"
+
+
 @app.command()
 def demo(
     password: Annotated[
         str, typer.Option(help="Password of every demo account")
     ] = DEFAULT_PASSWORD,
+    scale: Annotated[
+        Scale,
+        typer.Option(
+            help="pilot: the Kab. Tangerang pilot; national: one KDKMP per desa/kelurahan "
+            "with its officials, angkatan, attendance and quiz results"
+        ),
+    ] = Scale.PILOT,
+    provinsi: Annotated[
+        str | None,
+        typer.Option(help="With --scale national: only this province (its code, e.g. 36)"),
+    ] = None,
 ) -> None:
-    """Load the Kab. Tangerang pilot demo (idempotent) and print the demo logins."""
+    """Load the Kab. Tangerang pilot demo (idempotent) and print the demo logins; with --scale
+    national, synthetic data for every desa/kelurahan (a province already made is skipped)."""
+    if scale is Scale.NATIONAL:
+        _demo_national(provinsi, password)
+        return
+    if provinsi is not None:
+        console.print("[red]--provinsi hanya berlaku dengan --scale national.[/red]")
+        raise typer.Exit(code=2)
     from lms.demo import demo_logins, load_demo
 
     database = _database()
@@ -633,6 +686,49 @@ def demo(
     for login, role, what in demo_logins():
         table.add_row(login, role, what)
     console.print(table)
+
+
+def _demo_national(province: str | None, password: str) -> None:
+    import time
+
+    from lms.national import NationalDataMissing, generate
+
+    started = time.perf_counter()
+    database = _database()
+    with database.session(write=True) as session:
+        try:
+            # Committed a province at a time: an interrupted run resumes where it stopped.
+            result = generate(
+                session,
+                province=province,
+                password=password,
+                progress=lambda line: console.print(line, highlight=False, soft_wrap=True),
+                commit=True,
+            )
+        except NationalDataMissing as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(code=1) from exc
+        session.commit()
+    elapsed = time.perf_counter() - started
+    table = Table(title=f"Data nasional sintetis ({elapsed:,.1f} detik)")
+    table.add_column("Data")
+    table.add_column("Baru", justify="right")
+    for label, count in (
+        ("Provinsi dibuat", result.provinces),
+        ("Provinsi sudah ada (dilewati)", result.provinces_skipped),
+        ("Koperasi", result.koperasi),
+        ("Pengurus (peserta)", result.users),
+        ("Angkatan", result.cohorts),
+        ("Sesi", result.sessions),
+        ("Anggota angkatan", result.members),
+        ("Daftar hadir", result.attendance),
+        ("Percobaan kuis", result.attempts),
+        ("Angkatan di laporan dinas", result.report_rows),
+    ):
+        table.add_row(label, f"{count:,}")
+    console.print(table)
+    if result.users:
+        console.print(f"Kata sandi setiap pengurus: {password}")
 
 
 @app.command()

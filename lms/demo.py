@@ -345,7 +345,12 @@ def _cohorts(session: Session, rng: random.Random) -> int:
         people = list(
             session.scalars(
                 select(User.id)
-                .where(User.regency_code == regency, User.role == Role.PESERTA)
+                .where(
+                    User.regency_code == regency,
+                    User.role == Role.PESERTA,
+                    # The pilot's own officials (0812-…), not the national data's.
+                    User.phone.like("+62812%"),
+                )
                 .order_by(User.id)
             )
         )

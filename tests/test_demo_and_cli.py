@@ -101,3 +101,7 @@ def test_cli_from_empty_database_to_users(tmp_path):
     assert bad.returncode == 1 and "Nomor HP tidak dikenali" in bad.stdout
     demo = run_cli("demo", "--password", "sandi-demo-1", database_url=url)
     assert demo.returncode == 0 and "dinas.tangerang@demo.test" in demo.stdout
+    # The demo leaves the dashboard up to date (no courses here, so no angkatan either).
+    for args in (("laporan", "perbarui"), ("laporan", "perbarui", "--semua")):
+        done = run_cli(*args, database_url=url)
+        assert done.returncode == 0 and "0 angkatan dihitung ulang" in done.stdout, done.stderr

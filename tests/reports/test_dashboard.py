@@ -324,3 +324,34 @@ def test_koperasi_and_person_pages_query_count_is_fixed(client, db: Session, cou
         )
         == 2
     )
+
+
+def test_anonymising_a_person_keeps_every_figure(db: Session) -> None:
+    from lms.accounts.privacy import anonymise
+
+    koperasi, ketua, bendahara = officials(db)
+    _k2, other, _b2 = officials(db)
+    cohort = hall(db, [(ketua, 2), (bendahara, 2), (other, 1)])
+
+    def figures() -> tuple[object, ...]:
+        province = services.region_report(db, NATIONAL, "36", Filters())
+        regency = services.region_report(db, NATIONAL, KAB_TANGERANG, Filters())
+        assert province is not None and regency is not None
+        return (
+            province.totals,
+            province.ready,
+            [(r.code, r.metrics, r.ready) for r in regency.rows],
+            ready_of(db, koperasi),
+            ready_of(db, koperasi, Filters(cohort_id=cohort.id)),
+        )
+
+    before = figures()
+    assert before[3] == services.Ready(1, 1, 1, 1, 1)
+    admin, name = UserFactory.staff(Role.ADMIN), ketua.name
+    anonymise(db, ketua, admin, "Permintaan penghapusan data oleh yang bersangkutan", None)
+    db.flush()
+    services.refresh(db, [cohort.id])  # what the next view does with the marks
+    assert figures() == before
+    services.rebuild(db)
+    assert figures() == before
+    assert name not in {row.name for row in services.people(db, NATIONAL, Filters())}
