@@ -2,6 +2,8 @@
 
 quiz_load runs in its short form here (200 participants, think 3-9 s, a 90 s quiz; its table goes
 to stderr); the full form is `python -m bench.quiz_load --steps 250,500,1000,2000,5000`.
+dashboard makes the national-scale data on PostgreSQL and SQLite the first time (minutes each)
+and reuses it afterwards (`python -m bench.dashboard --fresh` makes it again).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 
 from bench import (
     certificates,
+    dashboard,
     documents,
     ledger,
     memory,
@@ -33,6 +36,7 @@ def main() -> int:
         roll_call,
         documents,
         certificates,
+        dashboard,
         quiz_load,
     ):
         result = module.run()

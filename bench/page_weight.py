@@ -15,7 +15,13 @@ from playwright.sync_api import Page, sync_playwright
 
 from bench.server import CHROMIUM_ARGS, DEMO_PASSWORD, demo_server
 
-GOALS = {"login": 30 * 1024, "practice_book": 60 * 1024, "quiz_attempt": 60 * 1024}
+GOALS = {
+    "login": 30 * 1024,
+    "practice_book": 60 * 1024,
+    "quiz_attempt": 60 * 1024,
+    "dashboard_national": 60 * 1024,
+    "dashboard_kabupaten": 60 * 1024,
+}
 PAGES = {
     "home_peserta": ("0812-1000-0001", "/beranda"),
     "home_dinas": ("dinas.tangerang@demo.test", "/beranda"),
@@ -35,6 +41,9 @@ PAGES = {
         "dinas.tangerang@demo.test",
         "/angkatan/bimtek-kdkmp-kab-tangerang-angkatan-i/sesi/2/qr",
     ),
+    # The dashboard: the country (38 provinces, three charts) and a kabupaten (29 kecamatan).
+    "dashboard_national": ("admin@demo.test", "/laporan"),
+    "dashboard_kabupaten": ("dinas.tangerang@demo.test", "/laporan/wilayah/36.03"),
 }
 
 

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, load_only, undefer
 
 from certificates import numbering
 from certificates.stamp import Base as PageBase
@@ -175,10 +175,22 @@ def standings(
     attempts: dict[tuple[int, int], list[QuizAttempt]] = {}
     if quizzes:
         for attempt in session.scalars(
-            select(QuizAttempt).where(
+            select(QuizAttempt)
+            .where(
                 QuizAttempt.quiz_id.in_([q.id for q in quizzes]),
                 QuizAttempt.user_id.in_(member_ids),
                 QuizAttempt.score.is_not(None),
+            )
+            # Not the graded answers (`result`): a hall of 350 with six quizzes each would load
+            # megabytes of feedback to read one number per attempt.
+            .options(
+                load_only(
+                    QuizAttempt.user_id,
+                    QuizAttempt.quiz_id,
+                    QuizAttempt.number,
+                    QuizAttempt.score,
+                    QuizAttempt.percent,
+                )
             )
         ):
             attempts.setdefault((attempt.user_id, attempt.quiz_id), []).append(attempt)

@@ -516,22 +516,35 @@ def _metrics(row: Sequence[Any]) -> Metrics:
     )
 
 
-def _filtered(stmt: Any, filters: Filters) -> Any:
+def _filtered(
+    stmt: Any, filters: Filters, model: type[RegionTotal] | type[PersonFact] = RegionTotal
+) -> Any:
+    """The filters as conditions on totals or on facts (both carry angkatan, year, jabatan)."""
     if filters.cohort_id is not None:
-        stmt = stmt.where(RegionTotal.cohort_id == filters.cohort_id)
+        stmt = stmt.where(model.cohort_id == filters.cohort_id)
     if filters.course_id is not None:
         stmt = stmt.where(
-            RegionTotal.cohort_id.in_(
+            model.cohort_id.in_(
                 select(CohortCourse.cohort_id).where(CohortCourse.course_id == filters.course_id)
             )
         )
     if filters.year is not None:
-        stmt = stmt.where(RegionTotal.year == filters.year)
+        stmt = stmt.where(model.year == filters.year)
     if filters.jabatan in (Jabatan.KETUA, Jabatan.BENDAHARA):
-        stmt = stmt.where(RegionTotal.jabatan == filters.jabatan)
+        stmt = stmt.where(model.jabatan == filters.jabatan)
     elif filters.jabatan == "lainnya":
-        stmt = stmt.where(RegionTotal.jabatan.not_in([Jabatan.KETUA, Jabatan.BENDAHARA]))
+        stmt = stmt.where(model.jabatan.not_in([Jabatan.KETUA, Jabatan.BENDAHARA]))
     return stmt
+
+
+def _in_region(code: str) -> Any:
+    """The condition that puts a fact in the region with this code (any level)."""
+    column = {
+        2: PersonFact.province_code,
+        5: PersonFact.regency_code,
+        8: PersonFact.district_code,
+    }.get(len(code), PersonFact.village_code)
+    return column == code
 
 
 def child_metrics(
@@ -662,16 +675,7 @@ def _cohort_readiness(
         PersonFact.completed,
     ).where(PersonFact.cohort_id == cohort_id, PersonFact.koperasi_id.is_not(None))
     if code is not None:
-        column = {2: PersonFact.province_code, 5: PersonFact.regency_code}.get(len(code))
-        stmt = stmt.where(
-            column == code
-            if column is not None
-            else (
-                PersonFact.district_code == code
-                if len(code) == 8
-                else PersonFact.village_code == code
-            )
-        )
+        stmt = stmt.where(_in_region(code))
     kop: dict[int | None, dict[str, Any]] = {}
     for koperasi_id, village, province, regency, jabatan, completed in session.execute(
         scoped(stmt, scope, PersonFact)
@@ -780,11 +784,17 @@ def region_report(
         )
         for child, name, koperasi_id, koperasi_name in children
     ]
-    totals = region_metrics(session, scope, code, filters)
-    ready = region_readiness(session, scope, code, filters)
     counted = Metrics()
     for row in rows:
         counted.add(row.metrics)
+    if code is None:
+        # The country is its provinces: no second pass over their totals.
+        totals, ready = counted, Ready()
+        for row in rows:
+            ready.add(row.ready)
+    else:
+        totals = region_metrics(session, scope, code, filters)
+        ready = region_readiness(session, scope, code, filters)
     other = totals.minus(counted)
     return RegionReport(
         place, trail, totals, ready, rows, other if other.participants else None, filters
@@ -812,24 +822,6 @@ class PersonRow:
     @property
     def attendance(self) -> float | None:
         return 100 * self.present / self.sessions if self.sessions else None
-
-
-def _fact_filters(stmt: Any, filters: Filters) -> Any:
-    if filters.cohort_id is not None:
-        stmt = stmt.where(PersonFact.cohort_id == filters.cohort_id)
-    if filters.course_id is not None:
-        stmt = stmt.where(
-            PersonFact.cohort_id.in_(
-                select(CohortCourse.cohort_id).where(CohortCourse.course_id == filters.course_id)
-            )
-        )
-    if filters.year is not None:
-        stmt = stmt.where(PersonFact.year == filters.year)
-    if filters.jabatan in (Jabatan.KETUA, Jabatan.BENDAHARA):
-        stmt = stmt.where(PersonFact.jabatan == filters.jabatan)
-    elif filters.jabatan == "lainnya":
-        stmt = stmt.where(PersonFact.jabatan.not_in([Jabatan.KETUA, Jabatan.BENDAHARA]))
-    return stmt
 
 
 def people(
@@ -869,13 +861,8 @@ def people(
     if user_id is not None:
         stmt = stmt.where(PersonFact.user_id == user_id)
     if region is not None:
-        column = {
-            2: PersonFact.province_code,
-            5: PersonFact.regency_code,
-            8: PersonFact.district_code,
-        }.get(len(region), PersonFact.village_code)
-        stmt = stmt.where(column == region)
-    stmt = scoped(_fact_filters(stmt, filters), scope, PersonFact)
+        stmt = stmt.where(_in_region(region))
+    stmt = scoped(_filtered(stmt, filters, PersonFact), scope, PersonFact)
     for row in session.execute(stmt.execution_options(yield_per=500)):
         yield PersonRow(*row)  # type: ignore[call-arg]
 
@@ -898,12 +885,7 @@ def session_attendance(
 
     members = select(PersonFact.user_id).where(PersonFact.cohort_id == cohort.id)
     if region is not None:
-        column = {
-            2: PersonFact.province_code,
-            5: PersonFact.regency_code,
-            8: PersonFact.district_code,
-        }.get(len(region), PersonFact.village_code)
-        members = members.where(column == region)
+        members = members.where(_in_region(region))
     members = scoped(members, scope, PersonFact)
     count = session.scalar(select(func.count()).select_from(members.subquery())) or 0
     present = dict(

@@ -355,3 +355,20 @@ def test_anonymising_a_person_keeps_every_figure(db: Session) -> None:
     services.rebuild(db)
     assert figures() == before
     assert name not in {row.name for row in services.people(db, NATIONAL, Filters())}
+
+
+def test_every_link_on_the_koperasi_and_person_pages_leads_somewhere(
+    client, db: Session, two_regions
+) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    login(client, UserFactory.staff(Role.DINAS, KAB_TANGERANG))
+    for url in (
+        f"/laporan/koperasi/{two_regions['tangerang'].id}",
+        f"/laporan/peserta/{two_regions['t_person'].id}",
+    ):
+        page = client.get(url)
+        links = set(re.findall(r'href="(/laporan[^"#]*)"', page.text))
+        assert any("/laporan/wilayah/" in link for link in links), links
+        for link in links:
+            assert client.get(link.replace("&amp;", "&")).status_code in (200, 303), link
