@@ -233,14 +233,20 @@ def load_demo(session: Session, password: str = DEFAULT_PASSWORD) -> DemoResult:
 def _dashboard(session: Session) -> None:
     """Bring the dashboard's figures for Banten up to date (the demo writes past the services
     that mark angkatan stale)."""
+    from sqlalchemy import delete
+
     from lms.cohorts.models import Cohort
+    from lms.reports.models import ReportStale
     from lms.reports.services import refresh, refresh_koperasi
 
     session.flush()
-    refresh(session, session.scalars(select(Cohort.id).where(Cohort.province_code == BANTEN)))
+    cohorts = list(session.scalars(select(Cohort.id).where(Cohort.province_code == BANTEN)))
+    refresh(session, cohorts)
     refresh_koperasi(
         session, session.scalars(select(Koperasi.id).where(Koperasi.province_code == BANTEN))
     )
+    # Nothing is left for the first page view to recompute.
+    session.execute(delete(ReportStale).where(ReportStale.cohort_id.in_(cohorts)))
 
 
 TANGERANG_COHORT = "bimtek-kdkmp-kab-tangerang-angkatan-i"
