@@ -249,6 +249,7 @@ def test_a_province_dinas_sees_all_its_kabupaten_and_not_the_country(
     page = client.get("/laporan/wilayah/36")
     assert page.status_code == 200
     assert "Kota Serang" in page.text and "Kabupaten Tangerang" in page.text
+    assert 'href="/laporan/token"' in page.text  # its own keys, from its own region's page
     assert client.get(f"/laporan/koperasi/{two_regions['serang'].id}").status_code == 200
     assert client.get("/laporan/wilayah/32").status_code == 404
     assert (
