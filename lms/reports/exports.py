@@ -191,8 +191,8 @@ def cohort_of(session: Session, scope: Scope, filters: Filters) -> Cohort | None
     """The angkatan filtered by; NotFound when it is not one of the user's region."""
     if filters.cohort_id is None:
         return None
-    cohort = session.get(Cohort, filters.cohort_id)
-    if cohort is None or not scope.allows(cohort.province_code, cohort.regency_code):
+    cohort = services.cohort_in_scope(session, scope, filters.cohort_id)
+    if cohort is None:
         raise NotFound(filters.cohort_id)
     return cohort
 

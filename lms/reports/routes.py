@@ -57,17 +57,6 @@ def _courses(session: Session) -> list[tuple[int, str]]:
     ]
 
 
-def _cohort(session: Session, scope: Scope, filters: Filters) -> Cohort | None:
-    if filters.cohort_id is None:
-        return None
-    cohort = session.get(Cohort, filters.cohort_id)
-    return (
-        cohort
-        if cohort is not None and scope.allows(cohort.province_code, cohort.regency_code)
-        else None
-    )
-
-
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{format_number(round(value, 1))}%"
 
@@ -104,7 +93,7 @@ def _region_page(
     report = services.region_report(session, scope, code, filters)
     if report is None:
         raise HTTPException(status_code=404)
-    cohort = _cohort(session, scope, filters)
+    cohort = services.cohort_in_scope(session, scope, filters.cohort_id)
     sessions = services.session_attendance(session, scope, cohort, code) if cohort else []
     child = _(CHILD_NAMES[report.level])
     name = report.place.name if report.place else _("Seluruh Indonesia")

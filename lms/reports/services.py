@@ -97,13 +97,20 @@ def refresh(session: Session, cohort_ids: Iterable[int]) -> None:
         session.execute(delete(RegionTotal).where(RegionTotal.cohort_id.in_(part)))
     after: set[int] = set()
     for part in _chunks(ids, 50):
-        for cohort in session.scalars(select(Cohort).where(Cohort.id.in_(part))):
-            facts = person_facts(session, cohort)
-            if facts:
-                session.execute(insert(PersonFact), facts)
-                session.execute(insert(RegionTotal), region_totals(cohort.id, facts))
-            after.update(f["koperasi_id"] for f in facts if f["koperasi_id"] is not None)
+        after.update(_write_facts(session, part))
     refresh_koperasi(session, before | after)
+
+
+def _write_facts(session: Session, cohort_ids: Sequence[int]) -> set[int]:
+    """Write the facts and totals of these angkatan; returns the koperasi their people are in."""
+    koperasi: set[int] = set()
+    for cohort in session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids))):
+        facts = person_facts(session, cohort)
+        if facts:
+            session.execute(insert(PersonFact), facts)
+            session.execute(insert(RegionTotal), region_totals(cohort.id, facts))
+        koperasi.update(f["koperasi_id"] for f in facts if f["koperasi_id"] is not None)
+    return koperasi
 
 
 def person_facts(session: Session, cohort: Cohort) -> list[dict[str, Any]]:
@@ -345,20 +352,12 @@ def rebuild(session: Session, cohort_ids: Iterable[int] | None = None) -> int:
         session.execute(delete(Readiness))
         ids = list(session.scalars(select(Cohort.id).order_by(Cohort.id)))
         for part in _chunks(ids, 50):
-            _facts_only(session, part)
+            _write_facts(session, part)
         _all_readiness(session)
         return len(ids)
     ids = sorted(set(cohort_ids))
     refresh(session, ids)
     return len(ids)
-
-
-def _facts_only(session: Session, ids: Sequence[int]) -> None:
-    for cohort in session.scalars(select(Cohort).where(Cohort.id.in_(ids))):
-        facts = person_facts(session, cohort)
-        if facts:
-            session.execute(insert(PersonFact), facts)
-            session.execute(insert(RegionTotal), region_totals(cohort.id, facts))
 
 
 def _all_readiness(session: Session) -> None:
@@ -613,12 +612,8 @@ def child_readiness(
     return out
 
 
-def region_readiness(session: Session, scope: Scope, code: str | None, filters: Filters) -> Ready:
-    if code is None:
-        total = Ready()
-        for ready in child_readiness(session, scope, None, filters).values():
-            total.add(ready)
-        return total
+def region_readiness(session: Session, scope: Scope, code: str, filters: Filters) -> Ready:
+    """Readiness of one region or desa (the country's is the sum of its provinces')."""
     if filters.cohort_id is not None:
         return _cohort_readiness(session, scope, code, filters.cohort_id, children=False).get(
             code, Ready()
@@ -908,6 +903,14 @@ def session_attendance(
             .order_by(CohortSession.starts_at, CohortSession.id)
         )
     ]
+
+
+def cohort_in_scope(session: Session, scope: Scope, cohort_id: int | None) -> Cohort | None:
+    """The angkatan with this id when it is one of the scope's, else None."""
+    cohort = session.get(Cohort, cohort_id) if cohort_id is not None else None
+    if cohort is None or not scope.allows(cohort.province_code, cohort.regency_code):
+        return None
+    return cohort
 
 
 def cohort_choices(session: Session, scope: Scope, code: str | None) -> list[tuple[int, str]]:
