@@ -53,3 +53,9 @@ def test_a_provincial_operator_drills_down_to_a_koperasi_and_downloads_it(
     cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     names = [n.strip() for n in people.locator("tbody th a").all_inner_texts()]
     assert names and all(n in cells for n in names), (names, cells[:40])
+
+
+def test_the_api_key_page_fits_a_phone(page: Page) -> None:
+    sign_in(page, OPERATOR)
+    visit(page, "/laporan/token")  # axe, and nothing wider than the 360 px screen
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Token API")
